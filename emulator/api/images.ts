@@ -1,0 +1,70 @@
+/** `/v1/images`: what the registry holds; a tag resolves to a digest (ukc-api.md §10). */
+import { coerceQuery, type Ctx, type Req, type Routes } from '../context.js'
+import { each, listAll, type Res } from '../envelope.js'
+import { normaliseRef, resolveImage } from '../registry.js'
+import { ItemError, type ImageRec } from '../state.js'
+import { bool, object, str } from '../validate.js'
+
+const lookupShape = object({ digest: str(), tag: str(), tagged: str() })
+
+function view(img: ImageRec): Record<string, unknown> {
+  return {
+    digest: img.digest,
+    tags: img.tags,
+    initrd: false,
+    size_in_bytes: img.size_in_bytes,
+    args: img.args.join(' '),
+    kernel_args: '',
+    labels: {}
+  }
+}
+
+/** Body `[{digest}|{tag}]` ([C] SDK; OpenAPI calls the tag key `tagged`) or `?digest=&tag=` ([N] JS SDK). */
+function list(ctx: Ctx, req: Req): Res {
+  const { store, settings } = ctx
+  let lookups: { digest?: string; tag?: string }[] | undefined
+  if (Array.isArray(req.body)) {
+    lookups = req.body.map((b, i) => {
+      const l = lookupShape(b, `[${i}]`)
+      return { digest: l.digest, tag: l.tag ?? l.tagged }
+    })
+  } else if (req.query.has('digest') || req.query.has('tag')) {
+    lookups = [
+      ...req.query.getAll('digest').map((digest) => ({ digest })),
+      ...req.query.getAll('tag').map((tag) => ({ tag }))
+    ]
+  }
+  if (!lookups) {
+    const namespace = req.query.get('namespace')
+    const taggedOnly = req.query.has('tagged')
+      ? bool(coerceQuery(req.query.get('tagged')!), 'tagged')
+      : false
+    const all = [...store.images.values()].filter(
+      (i) =>
+        (!namespace || i.repository === namespace || i.repository.startsWith(`${namespace}/`)) &&
+        (!taggedOnly || i.tags.length > 0)
+    )
+    return listAll('images', all.map(view))
+  }
+  return each(
+    'images',
+    lookups.map((l) => ({ ...l, ref: l.tag !== undefined ? { name: l.tag } : { uuid: l.digest } })),
+    (l) => {
+      if (l.digest !== undefined) {
+        const img = store.images.get(l.digest)
+        if (!img) throw new ItemError(8, `No image with digest '${l.digest}'`)
+        return view(img)
+      }
+      const { tag } = normaliseRef(l.tag!)
+      if (tag === undefined) throw new ItemError(7, `'${l.tag}' is not a tag`)
+      return view(resolveImage(store, l.tag!, settings.strictImages))
+    }
+  )
+}
+
+export function imageRoutes(ctx: Ctx): Routes {
+  return {
+    'GET /v1/images/list': (req) => list(ctx, req),
+    'GET /v1/images': (req) => list(ctx, req)
+  }
+}

@@ -1,0 +1,568 @@
+/** `/v1/instances`: create, get/list, start, stop, wait, delete, log, metrics (ukc-api.md §6). */
+import {
+  echo,
+  globalItems,
+  identified,
+  localOptions,
+  localRef,
+  wantsDetails,
+  type Ctx,
+  type Req,
+  type Routes
+} from '../context.js'
+import { each, items, listAll, perItem, type Item, type Res } from '../envelope.js'
+import {
+  checkLimits,
+  checkServices,
+  destroyInstance,
+  domainShape,
+  instanceView,
+  newGroup,
+  planDomains,
+  serviceShape,
+  takeDomains
+} from '../model.js'
+import { pinned, resolveImage } from '../registry.js'
+import {
+  INSTANCE_STATES,
+  ItemError,
+  now,
+  randomAlnum,
+  type InstanceRec,
+  type ServiceGroupRec,
+  type VolumeMount,
+  type VolumeRec
+} from '../state.js'
+import {
+  arrayOf,
+  bool,
+  BadRequest,
+  int,
+  object,
+  objectName,
+  refOf,
+  str,
+  stringMap,
+  uuid,
+  type Check,
+  type Parsed,
+  type Ref
+} from '../validate.js'
+
+const MOUNT_RE = /^(\/[ a-zA-Z0-9._-]*)*$/
+
+const volumeItem = object(
+  {
+    uuid,
+    name: str(),
+    at: str(),
+    readonly: bool,
+    size_mb: int({ min: 1, max: 1048576 })
+  },
+  ['at']
+)
+
+const createShape = object(
+  {
+    name: objectName,
+    image: str(),
+    args: arrayOf(str(), { max: 253 }),
+    env: stringMap,
+    memory_mb: int({ min: 1 }),
+    vcpus: int({ min: 1 }),
+    autostart: bool,
+    replicas: int({ min: 0, max: 253 }),
+    restart_policy: str({ oneOf: ['never', 'always', 'on-failure'] }),
+    scale_to_zero: object(
+      {
+        policy: str({ oneOf: ['on', 'off', 'idle'] }),
+        stateful: bool,
+        cooldown_time_ms: int({ min: 0, max: 86400000 })
+      },
+      ['policy']
+    ),
+    features: arrayOf(str({ oneOf: ['delete-on-stop', 'scale-to-zero'] })),
+    wait_timeout_ms: int({ min: -1 }),
+    timeout_s: int({ min: -1 }),
+    service_group: object({
+      uuid,
+      name: objectName,
+      services: arrayOf(serviceShape),
+      domains: arrayOf(domainShape),
+      soft_limit: int({ min: 1, max: 65535 }),
+      hard_limit: int({ min: 1, max: 65535 })
+    }),
+    volumes: arrayOf(volumeItem, { max: 253 })
+  },
+  ['image']
+)
+
+/** `*_timeout_ms` ([C]) or `timeout_s` ([N], rounded to ms); -1 waits as long as it takes. */
+function timeoutMs(ms: number | undefined, s: number | undefined, fallback: number): number {
+  if (ms !== undefined && s !== undefined)
+    throw new BadRequest("Give either a '*_timeout_ms' member or 'timeout_s', not both")
+  if (s !== undefined) return s < 0 ? -1 : s * 1000
+  return ms ?? fallback
+}
+
+async function create(ctx: Ctx, req: Req): Promise<Res> {
+  const { store, life, settings } = ctx
+  const body = createShape(req.body, '')
+  const wait = timeoutMs(body.wait_timeout_ms, body.timeout_s, 0)
+  const features = body.features ?? []
+  if (features.includes('scale-to-zero') && !body.scale_to_zero)
+    body.scale_to_zero = { policy: 'on' }
+  const restartPolicy = body.restart_policy ?? 'never'
+  if (wait !== 0 && body.autostart !== true)
+    throw new BadRequest("A wait timeout needs 'autostart': true")
+  if (features.includes('delete-on-stop') && restartPolicy !== 'never')
+    throw new BadRequest("The 'delete-on-stop' feature needs 'restart_policy': 'never'")
+  if (
+    features.includes('delete-on-stop') &&
+    body.scale_to_zero &&
+    body.scale_to_zero.policy !== 'off'
+  )
+    throw new BadRequest("'scale_to_zero' cannot be combined with the 'delete-on-stop' feature")
+
+  const sg = body.service_group
+  const sgIsRef =
+    sg !== undefined &&
+    (sg.uuid !== undefined ||
+      (sg.name !== undefined && sg.services === undefined && sg.domains === undefined))
+  if (sg && sg.uuid !== undefined && (sg.name !== undefined || sg.services || sg.domains))
+    throw new BadRequest(
+      "'service_group' must either reference an existing group ({uuid} or {name}) or describe a new one"
+    )
+  const services = sg && !sgIsRef ? checkServices(sg.services, 'service_group.services') : []
+  const limits = sg && !sgIsRef ? checkLimits(sg.soft_limit, sg.hard_limit) : undefined
+
+  const mounts = (body.volumes ?? []).map((v, i) => {
+    const path = `volumes[${i}]`
+    if (!MOUNT_RE.test(v.at!) || /(^|\/)\.\.?(\/|$)/.test(v.at!) || !v.at!.startsWith('/'))
+      throw new BadRequest(
+        `'${path}.at' must be an absolute path without '.' or '..' components: '${v.at}'`
+      )
+    const isRef = v.uuid !== undefined || v.name !== undefined
+    if (isRef && v.size_mb !== undefined)
+      throw new BadRequest(
+        `'${path}': Either a reference to an existing volume or the description of a new volume can be provided`
+      )
+    if (!isRef && v.size_mb === undefined)
+      throw new BadRequest(
+        `'${path}' must reference a volume (uuid or name) or give 'size_mb' for a new one`
+      )
+    return {
+      ref: isRef ? refOf(v, path) : undefined,
+      size_mb: v.size_mb,
+      at: v.at!,
+      readonly: v.readonly ?? false
+    }
+  })
+  if (new Set(mounts.map((m) => m.at)).size !== mounts.length)
+    throw new BadRequest("'volumes' mounts two volumes at the same path")
+
+  const count = (body.replicas ?? 0) + 1
+  let created: InstanceRec[]
+  try {
+    // Every check runs before anything is changed, so a failed create leaves nothing behind.
+    const image = resolveImage(store, body.image!, settings.strictImages)
+    const memory = body.memory_mb ?? 128
+    const vcpus = body.vcpus ?? 1
+    const { limits: lim } = store.quotas
+    if (memory < lim.min_memory_mb || memory > lim.max_memory_mb)
+      throw new ItemError(
+        7,
+        `'memory_mb' must be between ${lim.min_memory_mb} and ${lim.max_memory_mb}, got ${memory}`
+      )
+    if (vcpus < lim.min_vcpus || vcpus > lim.max_vcpus)
+      throw new ItemError(
+        7,
+        `'vcpus' must be between ${lim.min_vcpus} and ${lim.max_vcpus}, got ${vcpus}`
+      )
+    const app = image.repository
+      .split('/')
+      .pop()!
+      .replace(/[^a-z0-9-]/g, '-')
+      .replace(/^[^a-z]+/, 'app')
+    const baseName = body.name ?? `${app}-${randomAlnum(5)}`
+    const names = Array.from({ length: count }, (_, i) =>
+      i === 0 ? baseName : `${baseName.slice(0, 114)}-${randomAlnum(5)}`
+    )
+    for (const n of names)
+      if (store.nameTaken(store.instances, n))
+        throw new ItemError(23, `An instance with the name '${n}' already exists`)
+    let group: ServiceGroupRec | undefined
+    if (sg && sgIsRef)
+      group = store.group(sg.uuid !== undefined ? { uuid: sg.uuid } : { name: sg.name! })
+    if (sg && !sgIsRef && sg.name !== undefined && store.nameTaken(store.groups, sg.name))
+      throw new ItemError(23, `A service group with the name '${sg.name}' already exists`)
+    const domains = sg && !sgIsRef ? planDomains(ctx, sg.domains, sg.name, services.length > 0) : []
+    const existing = mounts
+      .filter((m) => m.ref)
+      .map((m) => ({ mount: m, vol: store.volume(m.ref!) }))
+    for (const { vol } of existing) {
+      if (vol.attached_to.length > 0)
+        throw new ItemError(15, `Volume '${vol.name}' is attached to another instance`)
+    }
+    if (existing.length > 0 && count > 1)
+      throw new ItemError(15, 'An existing volume cannot be attached to several replicas')
+    const fresh = mounts.filter((m) => !m.ref)
+    for (const m of fresh) {
+      if (m.size_mb! < lim.min_volume_mb || m.size_mb! > lim.max_volume_mb)
+        throw new ItemError(
+          7,
+          `'size_mb' must be between ${lim.min_volume_mb} and ${lim.max_volume_mb}, got ${m.size_mb}`
+        )
+    }
+    const live = body.autostart === true
+    store.checkQuota({
+      instances: count,
+      live_instances: live ? count : 0,
+      live_vcpus: live ? count * vcpus : 0,
+      live_memory_mb: live ? count * memory : 0,
+      service_groups: sg && !sgIsRef ? 1 : 0,
+      services: services.length,
+      volumes: fresh.length * count,
+      total_volume_mb: fresh.reduce((s, m) => s + m.size_mb!, 0) * count
+    })
+
+    if (sg && !sgIsRef) {
+      group = newGroup(ctx, {
+        name: sg.name ?? `${baseName.slice(0, 100)}-${randomAlnum(8)}`,
+        persistent: false,
+        services,
+        domains: takeDomains(ctx, domains),
+        ...limits!
+      })
+    }
+    const stz = body.scale_to_zero
+    created = names.map((name) => {
+      const inst: InstanceRec = {
+        uuid: store.newUuid(),
+        name,
+        created_at: now(),
+        state: 'stopped',
+        image: pinned(image),
+        memory_mb: memory,
+        vcpus,
+        args: body.args ?? image.args,
+        env: body.env ?? {},
+        restart_policy: restartPolicy as InstanceRec['restart_policy'],
+        scale_to_zero: stz
+          ? {
+              policy: stz.policy as 'on',
+              stateful: stz.stateful ?? false,
+              cooldown_time_ms: stz.cooldown_time_ms ?? 1000
+            }
+          : undefined,
+        features,
+        service_group: group?.uuid,
+        volumes: [],
+        owned_volumes: [],
+        private_ip: store.allocateIp(),
+        start_count: 0,
+        restart_count: 0,
+        restart_attempt: 0,
+        log: Buffer.alloc(0),
+        epoch: 0,
+        timers: []
+      }
+      for (const { mount, vol } of existing) attach(vol, inst, mount)
+      for (const m of fresh) {
+        const vol: VolumeRec = {
+          uuid: store.newUuid(),
+          name: `vol-${randomAlnum(5)}`,
+          created_at: now(),
+          size_mb: m.size_mb!,
+          attached_to: [],
+          persistent: false
+        }
+        store.volumes.set(vol.uuid, vol)
+        inst.owned_volumes.push(vol.uuid)
+        attach(vol, inst, m)
+      }
+      store.instances.set(inst.uuid, inst)
+      if (group) {
+        group.instances.push(inst.uuid)
+        // A second instance in an implicit group makes the group persistent (§6.5.1).
+        if (group.instances.length > 1) group.persistent = true
+      }
+      return inst
+    })
+    if (live) for (const inst of created) life.boot(inst)
+  } catch (err) {
+    return items('instances', [
+      await perItem(body.name ? { name: body.name } : {}, () => Promise.reject(err))
+    ])
+  }
+  if (wait !== 0)
+    await life.wait(
+      created.map((i) => ({ uuid: i.uuid, state: 'running' })),
+      wait,
+      req.signal
+    )
+  const results: Item[] = created.map((i) => ({ status: 'success', ...instanceView(ctx, i) }))
+  return withTimeouts(
+    results,
+    results.map(() => wait !== 0),
+    'running'
+  )
+}
+
+function attach(vol: VolumeRec, inst: InstanceRec, m: { at: string; readonly: boolean }): void {
+  vol.attached_to.push(inst.uuid)
+  const mount: VolumeMount = { uuid: vol.uuid, at: m.at, readonly: m.readonly }
+  inst.volumes.push(mount)
+}
+
+function get(ctx: Ctx, req: Req, refs: Ref[] | undefined): Res {
+  const view = (i: InstanceRec): Item =>
+    wantsDetails(req) ? instanceView(ctx, i) : { uuid: i.uuid, name: i.name }
+  if (!refs) return listAll('instances', [...ctx.store.instances.values()].map(view))
+  return each(
+    'instances',
+    refs.map((ref) => ({ ref })),
+    (it) => view(ctx.store.instance(it.ref))
+  )
+}
+
+const startOptions = { wait_timeout_ms: int({ min: -1 }), timeout_s: int({ min: -1 }) }
+const stopOptions = { force: bool, drain_timeout_ms: int({ min: -1, max: 3600000 }) }
+const waitOptions = {
+  state: str({ oneOf: INSTANCE_STATES }),
+  timeout_ms: int({ min: -1 }),
+  timeout_s: int({ min: -1 })
+}
+const deleteOptions = { timeout_s: int({ min: -1 }), dont_retain: bool }
+const logOptions = { offset: int(), limit: int({ min: 1, max: 16383 }) }
+const startItem = identified(startOptions)
+const stopItem = identified(stopOptions)
+const waitItem = identified(waitOptions)
+const deleteItem = identified(deleteOptions)
+const logItem = identified(logOptions)
+
+async function start(ctx: Ctx, req: Req, list: ReturnType<typeof startItem>[]): Promise<Res> {
+  const { store, life } = ctx
+  const waits = list.map((i) => timeoutMs(i.wait_timeout_ms, i.timeout_s, 0))
+  const results = await Promise.all(
+    list.map((it, idx) =>
+      perItem(echo(it.ref), async () => {
+        const inst = store.instance(it.ref)
+        const previous = inst.state
+        if (inst.state === 'draining' || inst.state === 'stopping')
+          throw new ItemError(
+            11,
+            `Instance '${inst.name}' is ${inst.state}; wait until it is stopped before starting it`
+          )
+        if (inst.state === 'stopped')
+          store.checkQuota({
+            live_instances: 1,
+            live_vcpus: inst.vcpus,
+            live_memory_mb: inst.memory_mb
+          })
+        life.boot(inst)
+        if (waits[idx] !== 0)
+          await life.wait([{ uuid: inst.uuid, state: 'running' }], waits[idx], req.signal)
+        return { uuid: inst.uuid, name: inst.name, state: inst.state, previous_state: previous }
+      })
+    )
+  )
+  return withTimeouts(
+    results,
+    list.map((_, i) => waits[i] !== 0),
+    'running'
+  )
+}
+
+/** A wait that ran out: the item says where the instance is, with no error code (§3.3). */
+function withTimeouts(results: Item[], waited: boolean[], target: string | string[]): Res {
+  let timedOut = false
+  const list = results.map((r, i) => {
+    const want = Array.isArray(target) ? target[i] : target
+    if (r.status === 'success' && waited[i] && r.state !== want) {
+      timedOut = true
+      return { ...r, status: 'error' }
+    }
+    return r
+  })
+  return items('instances', list, timedOut ? 'Operation timed out' : undefined)
+}
+
+function stop(ctx: Ctx, list: ReturnType<typeof stopItem>[]): Res {
+  for (const [i, it] of list.entries()) {
+    if (it.force === true && it.drain_timeout_ms !== undefined)
+      throw new BadRequest(`'[${i}]': 'force' cannot be combined with 'drain_timeout_ms'`)
+  }
+  return each('instances', list, (it) => {
+    const inst = ctx.store.instance(it.ref)
+    const previous = inst.state
+    ctx.life.stop(
+      inst,
+      it.force ?? false,
+      it.drain_timeout_ms === -1 ? 3600000 : (it.drain_timeout_ms ?? 0)
+    )
+    return { uuid: inst.uuid, name: inst.name, state: inst.state, previous_state: previous }
+  })
+}
+
+async function wait(ctx: Ctx, req: Req, list: ReturnType<typeof waitItem>[]): Promise<Res> {
+  const targets = list.map((i) => i.state ?? 'running')
+  const results = await Promise.all(
+    list.map((it, idx) =>
+      perItem(echo(it.ref), async () => {
+        const inst = ctx.store.instance(it.ref)
+        await ctx.life.wait(
+          [{ uuid: inst.uuid, state: targets[idx] }],
+          timeoutMs(it.timeout_ms, it.timeout_s, -1),
+          req.signal
+        )
+        const after = ctx.store.instances.get(inst.uuid)
+        return { uuid: inst.uuid, name: inst.name, state: after ? after.state : 'deleted' }
+      })
+    )
+  )
+  return withTimeouts(
+    results,
+    list.map(() => true),
+    targets
+  )
+}
+
+function remove(ctx: Ctx, list: ReturnType<typeof deleteItem>[]): Res {
+  return each('instances', list, (it) => {
+    const inst = ctx.store.instance(it.ref)
+    const previous = inst.state
+    destroyInstance(ctx, inst)
+    return { uuid: inst.uuid, name: inst.name, previous_state: previous }
+  })
+}
+
+function log(ctx: Ctx, list: ReturnType<typeof logItem>[]): Res {
+  return each('instances', list, (it) => {
+    const inst = ctx.store.instance(it.ref)
+    const end = inst.log.length
+    const offset = it.offset ?? -4096
+    const limit = it.limit ?? 4096
+    const from = offset < 0 ? Math.max(0, end + offset) : Math.min(offset, end)
+    const to = Math.min(end, from + limit)
+    return {
+      uuid: inst.uuid,
+      name: inst.name,
+      output: inst.log.subarray(from, to).toString('base64'),
+      available: { start: 0, end },
+      range: { start: from, end: to },
+      state: inst.state
+    }
+  })
+}
+
+const STATE_NUMBER: Record<string, number> = {
+  stopped: 0,
+  starting: 1,
+  running: 2,
+  draining: 3,
+  stopping: 4,
+  standby: 5
+}
+
+function metricsOf(inst: InstanceRec): Record<string, unknown> {
+  const uptime =
+    inst.state === 'running' && inst.started_at ? Date.now() - Date.parse(inst.started_at) : 0
+  return {
+    uuid: inst.uuid,
+    name: inst.name,
+    state: inst.state,
+    start_count: inst.start_count,
+    restart_count: inst.restart_count,
+    started_at: inst.started_at,
+    stopped_at: inst.stopped_at,
+    uptime_ms: uptime,
+    boot_time_us: inst.boot_time_us,
+    rss_bytes: inst.state === 'running' ? inst.memory_mb * 262144 : 0,
+    cpu_time_ms: Math.floor(uptime / 100),
+    rx_bytes: 0,
+    rx_packets: 0,
+    tx_bytes: 0,
+    tx_packets: 0,
+    nconns: 0,
+    nreqs: 0,
+    nqueued: 0,
+    ntotal: 0,
+    wakeup_latency: [],
+    wakeup_latency_sum: 0
+  }
+}
+
+/** JSON with `Accept: application/json`, Prometheus text otherwise (§6.11). */
+function metrics(ctx: Ctx, req: Req, refs: Ref[] | undefined): Res {
+  const accept = String(req.headers.accept ?? '')
+  const chosen = refs ? refs.map((r) => ctx.store.instance(r)) : [...ctx.store.instances.values()]
+  if (accept.includes('application/json')) {
+    if (!refs) return listAll('instances', chosen.map(metricsOf))
+    return each(
+      'instances',
+      refs.map((ref) => ({ ref })),
+      (it) => metricsOf(ctx.store.instance(it.ref))
+    )
+  }
+  const lines: string[] = []
+  const gauge = (name: string, value: (i: InstanceRec) => number): void => {
+    lines.push(`# TYPE ${name} gauge`)
+    for (const i of chosen) lines.push(`${name}{instance_uuid="${i.uuid}"} ${value(i)}`)
+  }
+  gauge('instance_state', (i) => STATE_NUMBER[i.state] ?? 0)
+  gauge('instance_start_count', (i) => i.start_count)
+  gauge('instance_uptime_s', (i) => Math.floor(Number(metricsOf(i).uptime_ms) / 1000))
+  gauge('instance_rss_bytes', (i) => Number(metricsOf(i).rss_bytes))
+  return {
+    status: 200,
+    body: `${lines.join('\n')}\n`,
+    text: true,
+    headers: { 'content-type': 'text/plain; version=0.0.4' }
+  }
+}
+
+const bareRef = identified({})
+const refsOf = (req: Req): Ref[] | undefined => globalItems(req, bareRef)?.map((i) => i.ref)
+
+/** A local-scope call: the UUID from the path plus the endpoint's options. */
+function local<S extends Record<string, Check<unknown>>>(
+  req: Req,
+  options: S
+): Parsed<S> & { ref: Ref } {
+  return { ...localOptions(req, object(options)), ref: localRef(req) }
+}
+
+function need<T>(list: T[] | undefined, what: string): T[] {
+  if (!list) throw new BadRequest(`The request body must be a JSON array naming the ${what}`)
+  return list
+}
+
+export function instanceRoutes(ctx: Ctx): Routes {
+  return {
+    'POST /v1/instances': (req) => create(ctx, req),
+    'GET /v1/instances': (req) => get(ctx, req, refsOf(req)),
+    'DELETE /v1/instances': (req) =>
+      remove(ctx, need(globalItems(req, deleteItem), 'instances to delete')),
+    'PUT /v1/instances/start': (req) =>
+      start(ctx, req, need(globalItems(req, startItem), 'instances to start')),
+    'PUT /v1/instances/stop': (req) =>
+      stop(ctx, need(globalItems(req, stopItem), 'instances to stop')),
+    // Every SDK waits with GET; the classic OpenAPI document says PUT (§6.9). Both work.
+    'GET /v1/instances/wait': (req) =>
+      wait(ctx, req, need(globalItems(req, waitItem), 'instances to wait for')),
+    'PUT /v1/instances/wait': (req) =>
+      wait(ctx, req, need(globalItems(req, waitItem), 'instances to wait for')),
+    'GET /v1/instances/log': (req) => log(ctx, need(globalItems(req, logItem), 'instances')),
+    'GET /v1/instances/metrics': (req) => metrics(ctx, req, refsOf(req)),
+    'POST /v1/instances/metrics': (req) => metrics(ctx, req, refsOf(req)),
+    'GET /v1/instances/:uuid': (req) => get(ctx, req, [localRef(req)]),
+    'DELETE /v1/instances/:uuid': (req) => remove(ctx, [local(req, deleteOptions)]),
+    'PUT /v1/instances/:uuid/start': (req) => start(ctx, req, [local(req, startOptions)]),
+    'PUT /v1/instances/:uuid/stop': (req) => stop(ctx, [local(req, stopOptions)]),
+    'GET /v1/instances/:uuid/wait': (req) => wait(ctx, req, [local(req, waitOptions)]),
+    'PUT /v1/instances/:uuid/wait': (req) => wait(ctx, req, [local(req, waitOptions)]),
+    'GET /v1/instances/:uuid/log': (req) => log(ctx, [local(req, logOptions)]),
+    'GET /v1/instances/:uuid/metrics': (req) => metrics(ctx, req, [localRef(req)])
+  }
+}

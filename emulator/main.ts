@@ -1,0 +1,41 @@
+/**
+ * `npm run emulator -- --port 8080 [--boot-delay-ms 30] [--latency-ms 0] [--metro fra0]
+ * [--token T] [--strict-images]`: runs the emulator until interrupted.
+ */
+import { parseArgs } from 'node:util'
+import { startEmulator } from './server.js'
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '8080' },
+    host: { type: 'string', default: '127.0.0.1' },
+    metro: { type: 'string', default: 'fra0' },
+    'boot-delay-ms': { type: 'string', default: '30' },
+    'latency-ms': { type: 'string', default: '0' },
+    token: { type: 'string' },
+    'strict-images': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false }
+  }
+})
+
+if (values.help) {
+  console.log(
+    'Usage: npm run emulator -- [--port 8080] [--host 127.0.0.1] [--metro fra0] [--boot-delay-ms 30] [--latency-ms 0] [--token T] [--strict-images]'
+  )
+  process.exit(0)
+}
+
+const emulator = await startEmulator({
+  port: Number(values.port),
+  host: values.host,
+  metro: values.metro,
+  bootDelayMs: Number(values['boot-delay-ms']),
+  latencyMs: Number(values['latency-ms']),
+  token: values.token,
+  strictImages: values['strict-images']
+})
+console.log(`UKC emulator listening on ${emulator.baseUrl}`)
+console.log(`Test controls: ${emulator.url}/_emulator (reset, config, images, faults, journal)`)
+const stop = (): void => void emulator.close().then(() => process.exit(0))
+process.on('SIGINT', stop)
+process.on('SIGTERM', stop)

@@ -1,0 +1,428 @@
+/**
+ * A local stand-in for the Unikraft Cloud API: an HTTP server on loopback that speaks the
+ * API as ukc-api.md describes it, plus test controls under /_emulator (never under /v1).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { autoscaleRoutes } from './api/autoscale.js'
+import { certificateRoutes } from './api/certificates.js'
+import { imageRoutes } from './api/images.js'
+import { instanceRoutes } from './api/instances.js'
+import { serviceRoutes } from './api/services.js'
+import { userRoutes } from './api/users.js'
+import { volumeRoutes } from './api/volumes.js'
+import type { Ctx, Req, Routes, Settings } from './context.js'
+import { requestError, toErrorResponse, unauthorized, type Res } from './envelope.js'
+import { Faults, Journal, type FaultRule, type JournalEntry } from './faults.js'
+import { Lifecycle, type Timing } from './lifecycle.js'
+import { destroyInstance } from './model.js'
+import { pushImage } from './registry.js'
+import { defaultQuotas, digestOf, Store, type ImageRec, type Quotas } from './state.js'
+
+export interface EmulatorOptions {
+  /** 0 (default) picks a free port. */
+  port?: number
+  host?: string
+  /** Metro code: `fra0`-style metros get `<metro>.kraft.host` domains, `fra`-style `<metro>.unikraft.app`. */
+  metro?: string
+  /** starting → running. */
+  bootDelayMs?: number
+  /** stopping → stopped. */
+  stopDelayMs?: number
+  /** Added before every API request is handled. */
+  latencyMs?: number
+  /** The only bearer token accepted; any non-empty token when unset. */
+  token?: string
+  /** Refuse images that were never pushed (default: register them on first use). */
+  strictImages?: boolean
+  certDelayMs?: number
+}
+
+export interface EmulatorConfig {
+  boot_delay_ms?: number
+  stop_delay_ms?: number
+  latency_ms?: number
+  cert_delay_ms?: number
+  cert_failure?: boolean
+  autoscale_enabled?: boolean
+  strict_images?: boolean
+  token?: string | null
+}
+
+const CLASSIC_METROS = /^[a-z]+\d+$/
+const SEED_IMAGES = [
+  'nginx:latest',
+  'caddy:latest',
+  'python:3.12',
+  'node:21',
+  'hello-world:latest',
+  'redis:7.2'
+]
+const MAX_BODY = 4 * 1024 * 1024
+const HTML_502 =
+  '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n'
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+interface Route {
+  method: string
+  segments: string[]
+  literals: number
+  handler: (req: Req) => Res | Promise<Res>
+}
+
+function compile(table: Routes): Route[] {
+  return Object.entries(table)
+    .map(([key, handler]) => {
+      const [method, path] = key.split(' ')
+      const segments = path.split('/').filter(Boolean)
+      return {
+        method,
+        segments,
+        literals: segments.filter((s) => !s.startsWith(':')).length,
+        handler
+      }
+    })
+    .sort((a, b) => b.literals - a.literals)
+}
+
+function match(route: Route, parts: string[]): Record<string, string> | undefined {
+  if (route.segments.length !== parts.length) return undefined
+  const params: Record<string, string> = {}
+  for (let i = 0; i < parts.length; i++) {
+    const seg = route.segments[i]
+    if (seg.startsWith(':')) params[seg.slice(1)] = decodeURIComponent(parts[i])
+    else if (seg !== parts[i]) return undefined
+  }
+  return params
+}
+
+export class Emulator {
+  readonly store = new Store()
+  readonly faults = new Faults()
+  readonly journalLog = new Journal()
+  readonly life: Lifecycle
+  readonly settings: Settings
+  private readonly timing: Timing
+  private latencyMs: number
+  private token: string | undefined
+  private routes: Route[]
+  private server!: Server
+  url = ''
+
+  constructor(private readonly options: EmulatorOptions = {}) {
+    const metro = options.metro ?? 'fra0'
+    this.timing = { bootDelayMs: options.bootDelayMs ?? 30, stopDelayMs: options.stopDelayMs ?? 10 }
+    this.latencyMs = options.latencyMs ?? 0
+    this.token = options.token
+    this.settings = {
+      metroDomain: CLASSIC_METROS.test(metro) ? `${metro}.kraft.host` : `${metro}.unikraft.app`,
+      strictImages: options.strictImages ?? false,
+      certDelayMs: options.certDelayMs ?? 200,
+      certFailure: false
+    }
+    this.life = new Lifecycle(this.store, this.timing, (inst) => destroyInstance(this.ctx, inst))
+    this.routes = compile({
+      ...instanceRoutes(this.ctx),
+      ...autoscaleRoutes(this.ctx),
+      ...serviceRoutes(this.ctx),
+      ...volumeRoutes(this.ctx),
+      ...certificateRoutes(this.ctx),
+      ...imageRoutes(this.ctx),
+      ...userRoutes(this.ctx)
+    })
+    this.seed()
+  }
+
+  private get ctx(): Ctx {
+    return { store: this.store, life: this.life, settings: this.settings }
+  }
+
+  /** The API's base URL, e.g. `http://127.0.0.1:8080/v1`. */
+  get baseUrl(): string {
+    return `${this.url}/v1`
+  }
+
+  private seed(): void {
+    for (const tag of SEED_IMAGES) pushImage(this.store, tag, { digest: digestOf(`seed:${tag}`) })
+  }
+
+  async listen(): Promise<this> {
+    this.server = createServer((req, res) => void this.handle(req, res))
+    this.server.keepAliveTimeout = 5000
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject)
+      this.server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve())
+    })
+    const addr = this.server.address() as AddressInfo
+    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
+    this.url = `http://${host}:${addr.port}`
+    return this
+  }
+
+  async close(): Promise<void> {
+    this.life.clear()
+    if (!this.server) return
+    this.server.closeAllConnections()
+    await new Promise<void>((resolve) => this.server.close(() => resolve()))
+  }
+
+  // ---- test controls (also reachable over HTTP under /_emulator) ----
+
+  reset(): void {
+    this.life.clear()
+    this.store.instances.clear()
+    this.store.groups.clear()
+    this.store.volumes.clear()
+    this.store.certificates.clear()
+    this.store.images.clear()
+    this.store.quotas = defaultQuotas()
+    this.store.autoscaleEnabled = true
+    this.faults.clear()
+    this.journalLog.clear()
+    this.settings.certFailure = false
+    this.seed()
+  }
+
+  configure(c: EmulatorConfig): void {
+    if (c.boot_delay_ms !== undefined) this.timing.bootDelayMs = c.boot_delay_ms
+    if (c.stop_delay_ms !== undefined) this.timing.stopDelayMs = c.stop_delay_ms
+    if (c.latency_ms !== undefined) this.latencyMs = c.latency_ms
+    if (c.cert_delay_ms !== undefined) this.settings.certDelayMs = c.cert_delay_ms
+    if (c.cert_failure !== undefined) this.settings.certFailure = c.cert_failure
+    if (c.autoscale_enabled !== undefined) this.store.autoscaleEnabled = c.autoscale_enabled
+    if (c.strict_images !== undefined) this.settings.strictImages = c.strict_images
+    if (c.token !== undefined) this.token = c.token ?? undefined
+  }
+
+  setQuotas(q: { hard?: Partial<Quotas['hard']>; limits?: Partial<Quotas['limits']> }): void {
+    Object.assign(this.store.quotas.hard, q.hard ?? {})
+    Object.assign(this.store.quotas.limits, q.limits ?? {})
+  }
+
+  /** Pushes an image under a tag (a new digest unless one is given), optionally one that crashes after boot. */
+  pushImage(
+    tag: string,
+    opts: { digest?: string; args?: string[]; crash?: ImageRec['crash'] } = {}
+  ): ImageRec {
+    return pushImage(this.store, tag, opts)
+  }
+
+  addFault(rule: FaultRule): void {
+    this.faults.add(rule)
+  }
+
+  /** The application inside a running instance exits now, with this code and console line. */
+  exitInstance(name: string, exitCode = 1, message = 'fatal: the application crashed'): void {
+    const inst = this.store.instance({ name })
+    this.life.appExit(inst, exitCode, message)
+  }
+
+  journal(): JournalEntry[] {
+    return this.journalLog.list()
+  }
+
+  // ---- HTTP ----
+
+  private async readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+    const chunks: Buffer[] = []
+    let size = 0
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length
+      if (size > MAX_BODY) return undefined
+      chunks.push(chunk as Buffer)
+    }
+    return Buffer.concat(chunks)
+  }
+
+  private send(res: ServerResponse, r: Res): void {
+    if (res.destroyed) return
+    const text = r.text ? String(r.body) : JSON.stringify(r.body)
+    res.writeHead(r.status, { 'content-type': 'application/json', ...(r.headers ?? {}) })
+    res.end(text)
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = Date.now()
+    const url = new URL(req.url ?? '/', 'http://emulator')
+    const path = url.pathname.replace(/\/+$/, '') || '/'
+    const method = (req.method ?? 'GET').toUpperCase()
+    const raw = await this.readBody(req).catch(() => undefined)
+    if (path.startsWith('/_emulator')) return this.send(res, this.admin(method, path, raw))
+
+    const abort = new AbortController()
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort()
+    })
+    let body: unknown
+    let faultName: string | undefined
+    const record = (status: number): void =>
+      this.journalLog.record({
+        time: new Date(started).toISOString(),
+        method,
+        path,
+        query: url.search,
+        body: body ?? (raw && raw.length > 0 ? raw.toString() : undefined),
+        status,
+        duration_ms: Date.now() - started,
+        fault: faultName
+      })
+    try {
+      body = raw && raw.length > 0 ? JSON.parse(raw.toString()) : undefined
+    } catch {
+      body = undefined
+    }
+    if (this.latencyMs > 0) await sleep(this.latencyMs)
+
+    const fault = this.faults.take(method, path)
+    if (fault)
+      faultName = `${fault.kind}${fault.status ? ` ${fault.status}` : ''}${fault.when === 'after' ? ' after' : ''}`
+    if (fault && fault.when !== 'after') {
+      if (fault.kind === 'delay') await sleep(fault.delay_ms ?? 1000)
+      else {
+        record(fault.kind === 'reset' ? 0 : this.faultResponse(fault).status)
+        return this.applyFault(res, req, fault)
+      }
+    }
+    if (abort.signal.aborted) return record(0)
+
+    const r = await this.api(method, path, url, raw, body, req, abort.signal)
+    if (fault && fault.when === 'after') {
+      record(fault.kind === 'reset' ? 0 : this.faultResponse(fault).status)
+      return this.applyFault(res, req, fault)
+    }
+    record(r.status)
+    this.send(res, r)
+  }
+
+  private faultResponse(f: FaultRule): Res {
+    switch (f.kind) {
+      case 'rate_limit':
+        return {
+          ...requestError(429, 'Too many requests'),
+          headers: { 'retry-after': String(f.retry_after_s ?? 1) }
+        }
+      case 'malformed':
+        return { status: 200, body: '{"status":"success","data":{"instan', text: true }
+      case 'html':
+        return { status: 502, body: HTML_502, text: true, headers: { 'content-type': 'text/html' } }
+      default:
+        return f.status === 401 ? unauthorized() : requestError(f.status ?? 500, 'Injected fault')
+    }
+  }
+
+  private applyFault(res: ServerResponse, req: IncomingMessage, f: FaultRule): void {
+    if (f.kind === 'reset') {
+      req.socket.destroy()
+      return
+    }
+    this.send(res, this.faultResponse(f))
+  }
+
+  private async api(
+    method: string,
+    path: string,
+    url: URL,
+    raw: Buffer | undefined,
+    body: unknown,
+    req: IncomingMessage,
+    signal: AbortSignal
+  ): Promise<Res> {
+    if (raw === undefined)
+      return requestError(413, `The request body is larger than ${MAX_BODY} bytes`)
+    const auth = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')
+    if (!auth || (this.token !== undefined && auth[1] !== this.token)) return unauthorized()
+    if (raw.length > 0 && body === undefined)
+      return requestError(400, 'The request body is not valid JSON', 16)
+
+    const parts = path.split('/').filter(Boolean)
+    let pathMatched = false
+    for (const route of this.routes) {
+      const params = match(route, parts)
+      if (!params) continue
+      pathMatched = true
+      if (route.method !== method) continue
+      try {
+        return await route.handler({
+          method,
+          path,
+          params,
+          query: url.searchParams,
+          body,
+          headers: req.headers,
+          signal
+        })
+      } catch (err) {
+        return toErrorResponse(err)
+      }
+    }
+    return pathMatched
+      ? requestError(405, `Wrong method ${method} for ${path}`, 2)
+      : requestError(404, `No API endpoint ${path}`, 3)
+  }
+
+  private admin(method: string, path: string, raw: Buffer | undefined): Res {
+    const ok = (data: unknown = {}): Res => ({ status: 200, body: { status: 'success', data } })
+    let body: Record<string, unknown> = {}
+    try {
+      body = raw && raw.length > 0 ? JSON.parse(raw.toString()) : {}
+    } catch {
+      return requestError(400, 'The request body is not valid JSON')
+    }
+    try {
+      const key = `${method} ${path}`
+      const exit = /^POST \/_emulator\/instances\/([^/]+)\/exit$/.exec(key)
+      if (exit) {
+        this.exitInstance(
+          decodeURIComponent(exit[1]),
+          body.exit_code as number | undefined,
+          body.message as string | undefined
+        )
+        return ok()
+      }
+      switch (key) {
+        case 'GET /_emulator/health':
+          return ok({ base_url: this.baseUrl })
+        case 'POST /_emulator/reset':
+          this.reset()
+          return ok()
+        case 'GET /_emulator/journal':
+          return ok({ requests: this.journal() })
+        case 'DELETE /_emulator/journal':
+          this.journalLog.clear()
+          return ok()
+        case 'PUT /_emulator/config':
+          this.configure(body as EmulatorConfig)
+          return ok()
+        case 'PUT /_emulator/quotas':
+          this.setQuotas(body)
+          return ok({ quotas: this.store.quotas })
+        case 'POST /_emulator/images': {
+          if (typeof body.tag !== 'string')
+            return requestError(400, "'tag' is required, e.g. 'myorg/app:latest'")
+          const img = this.pushImage(
+            body.tag,
+            body as { digest?: string; args?: string[]; crash?: ImageRec['crash'] }
+          )
+          return ok({ digest: img.digest, tags: img.tags })
+        }
+        case 'POST /_emulator/faults':
+          this.addFault(body as unknown as FaultRule)
+          return ok({ faults: this.faults.list() })
+        case 'GET /_emulator/faults':
+          return ok({ faults: this.faults.list() })
+        case 'DELETE /_emulator/faults':
+          this.faults.clear()
+          return ok()
+      }
+      return requestError(404, `No emulator control ${method} ${path}`)
+    } catch (err) {
+      return requestError(400, err instanceof Error ? err.message : String(err))
+    }
+  }
+}
+
+/** Starts an emulator on a free loopback port (or `options.port`). */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  return new Emulator(options).listen()
+}

@@ -1,0 +1,325 @@
+/** The emulated account: every object the API knows about, keyed by UUID. */
+import { createHash, randomUUID } from 'node:crypto'
+import type { Ref } from './validate.js'
+
+export type InstanceState = 'stopped' | 'starting' | 'running' | 'draining' | 'stopping' | 'standby'
+export const INSTANCE_STATES: readonly string[] = [
+  'stopped',
+  'starting',
+  'running',
+  'draining',
+  'stopping',
+  'standby'
+]
+
+export interface ScaleToZero {
+  policy: 'on' | 'off' | 'idle'
+  stateful: boolean
+  cooldown_time_ms: number
+}
+
+export interface VolumeMount {
+  uuid: string
+  at: string
+  readonly: boolean
+}
+
+export interface InstanceRec {
+  uuid: string
+  name: string
+  created_at: string
+  state: InstanceState
+  image: string // digest-pinned reference
+  memory_mb: number
+  vcpus: number
+  args: string[]
+  env: Record<string, string>
+  restart_policy: 'never' | 'always' | 'on-failure'
+  scale_to_zero?: ScaleToZero
+  features: string[]
+  service_group?: string // uuid
+  volumes: VolumeMount[]
+  owned_volumes: string[] // created with the instance, deleted with it
+  private_ip: string
+  start_count: number
+  restart_count: number
+  restart_attempt: number
+  started_at?: string
+  stopped_at?: string
+  stop_reason?: number
+  exit_code?: number
+  stop_code?: number
+  previous_state?: InstanceState
+  boot_time_us?: number
+  log: Buffer
+  /** Bumped on every transition, so a stale timer can tell it lost the race. */
+  epoch: number
+  timers: NodeJS.Timeout[]
+}
+
+export interface Domain {
+  fqdn: string
+  certificate?: string // uuid
+}
+
+export interface Service {
+  port: number
+  destination_port: number
+  handlers: string[]
+}
+
+export interface AutoscalePolicy {
+  name: string
+  type: string
+  [key: string]: unknown
+}
+
+export interface AutoscaleConfig {
+  min_size: number
+  max_size: number
+  warmup_time_ms: number
+  cooldown_time_ms: number
+  master?: string // instance uuid
+  template?: { uuid?: string; name?: string }
+  policies: AutoscalePolicy[]
+}
+
+export interface ServiceGroupRec {
+  uuid: string
+  name: string
+  created_at: string
+  persistent: boolean
+  services: Service[]
+  domains: Domain[]
+  soft_limit: number
+  hard_limit: number
+  instances: string[] // uuids
+  autoscale?: AutoscaleConfig
+}
+
+export interface VolumeRec {
+  uuid: string
+  name: string
+  created_at: string
+  size_mb: number
+  attached_to: string[] // instance uuids
+  persistent: boolean
+}
+
+export interface CertificateRec {
+  uuid: string
+  name: string
+  created_at: string
+  common_name: string
+  state: 'pending' | 'valid' | 'error'
+  uploaded: boolean
+  attempt: number
+  not_before: string
+  not_after: string
+  serial_number: string
+}
+
+export interface ImageRec {
+  digest: string
+  repository: string // e.g. "nginx" or "myorg/api"
+  tags: string[] // "nginx:latest"
+  args: string[]
+  size_in_bytes: number
+  /** Test control: the app exits this long after boot, with this code and console line. */
+  crash?: { after_ms: number; exit_code: number; message: string }
+}
+
+export interface Quotas {
+  hard: {
+    instances: number
+    live_instances: number
+    live_vcpus: number
+    live_memory_mb: number
+    service_groups: number
+    services: number
+    volumes: number
+    total_volume_mb: number
+  }
+  limits: {
+    min_memory_mb: number
+    max_memory_mb: number
+    min_vcpus: number
+    max_vcpus: number
+    min_volume_mb: number
+    max_volume_mb: number
+    min_autoscale_size: number
+    max_autoscale_size: number
+  }
+}
+
+/** Defaults from the new docs' example account (ukc-api.md §11). */
+export function defaultQuotas(): Quotas {
+  return {
+    hard: {
+      instances: 64,
+      live_instances: 64,
+      live_vcpus: 64,
+      live_memory_mb: 32768,
+      service_groups: 253,
+      services: 253,
+      volumes: 253,
+      total_volume_mb: 20480
+    },
+    limits: {
+      min_memory_mb: 16,
+      max_memory_mb: 8192,
+      min_vcpus: 1,
+      max_vcpus: 1,
+      min_volume_mb: 8,
+      max_volume_mb: 20480,
+      min_autoscale_size: 0,
+      max_autoscale_size: 16
+    }
+  }
+}
+
+export type Noun = 'instance' | 'service group' | 'volume' | 'certificate'
+
+export class NotFound extends Error {
+  readonly code = 8
+  constructor(noun: Noun, ref: Ref) {
+    super(
+      ref.uuid !== undefined
+        ? `No ${noun} with UUID '${ref.uuid}'`
+        : `No ${noun} with name '${ref.name}'`
+    )
+  }
+}
+
+/** A per-object failure: reported inside the 200 envelope with its error code. */
+export class ItemError extends Error {
+  constructor(
+    readonly code: number,
+    message: string
+  ) {
+    super(message)
+  }
+}
+
+const WORDS = [
+  'young',
+  'brave',
+  'quiet',
+  'lucky',
+  'misty',
+  'proud',
+  'swift',
+  'calm',
+  'bold',
+  'wild'
+]
+const ANIMALS = [
+  'monkey',
+  'otter',
+  'falcon',
+  'badger',
+  'heron',
+  'lynx',
+  'panda',
+  'gecko',
+  'bison',
+  'crane'
+]
+const ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789'
+
+export function randomAlnum(n: number): string {
+  let s = ''
+  for (let i = 0; i < n; i++) s += ALNUM[Math.floor(Math.random() * ALNUM.length)]
+  return s
+}
+
+export function generatedGroupName(): string {
+  const pick = (a: string[]): string => a[Math.floor(Math.random() * a.length)]
+  return `${pick(WORDS)}-${pick(ANIMALS)}-${randomAlnum(8)}`
+}
+
+export const now = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')
+
+export function digestOf(text: string): string {
+  return `sha256:${createHash('sha256').update(text).digest('hex')}`
+}
+
+export class Store {
+  instances = new Map<string, InstanceRec>()
+  groups = new Map<string, ServiceGroupRec>()
+  volumes = new Map<string, VolumeRec>()
+  certificates = new Map<string, CertificateRec>()
+  images = new Map<string, ImageRec>() // by digest
+  quotas: Quotas = defaultQuotas()
+  autoscaleEnabled = true
+  private nextIp = 2
+  readonly userUuid = randomUUID()
+
+  newUuid(): string {
+    return randomUUID()
+  }
+
+  allocateIp(): string {
+    const n = this.nextIp++
+    return `10.0.${Math.floor(n / 250)}.${(n % 250) + 2}`
+  }
+
+  private findIn<T extends { uuid: string; name: string }>(
+    map: Map<string, T>,
+    noun: Noun,
+    ref: Ref
+  ): T {
+    if (ref.uuid !== undefined) {
+      const found = map.get(ref.uuid)
+      if (found) return found
+    } else {
+      const name = ref.name!.toLowerCase()
+      for (const o of map.values()) if (o.name === name) return o
+    }
+    throw new NotFound(noun, ref)
+  }
+
+  instance(ref: Ref): InstanceRec {
+    return this.findIn(this.instances, 'instance', ref)
+  }
+  group(ref: Ref): ServiceGroupRec {
+    return this.findIn(this.groups, 'service group', ref)
+  }
+  volume(ref: Ref): VolumeRec {
+    return this.findIn(this.volumes, 'volume', ref)
+  }
+  certificate(ref: Ref): CertificateRec {
+    return this.findIn(this.certificates, 'certificate', ref)
+  }
+
+  nameTaken(map: Map<string, { name: string }>, name: string): boolean {
+    for (const o of map.values()) if (o.name === name) return true
+    return false
+  }
+
+  usage(): Quotas['hard'] {
+    const live = [...this.instances.values()].filter((i) => i.state !== 'stopped')
+    return {
+      instances: this.instances.size,
+      live_instances: live.length,
+      live_vcpus: live.reduce((s, i) => s + i.vcpus, 0),
+      live_memory_mb: live.reduce((s, i) => s + i.memory_mb, 0),
+      service_groups: this.groups.size,
+      services: [...this.groups.values()].reduce((s, g) => s + g.services.length, 0),
+      volumes: this.volumes.size,
+      total_volume_mb: [...this.volumes.values()].reduce((s, v) => s + v.size_mb, 0)
+    }
+  }
+
+  /** Throws code 19 when adding `delta` to the current usage would pass a hard limit. */
+  checkQuota(delta: Partial<Quotas['hard']>): void {
+    const used = this.usage()
+    for (const [key, add] of Object.entries(delta) as [keyof Quotas['hard'], number][]) {
+      if (add > 0 && used[key] + add > this.quotas.hard[key])
+        throw new ItemError(
+          19,
+          `Quota exceeded: ${key} would be ${used[key] + add}, the limit is ${this.quotas.hard[key]}`
+        )
+    }
+  }
+}
