@@ -1,0 +1,66 @@
+/** Images (ukc-api.md §10): what a tag points to, so a deploy can tell a new digest from an old one. */
+import type { ApiResult } from './envelope.js'
+import { UkcError } from './errors.js'
+import { emptyResult } from './scope.js'
+import type { Transport } from './transport.js'
+import type { Image } from './types.js'
+
+const P = 'images'
+
+/** `index.unikraft.io/official/nginx` → `nginx:latest`, as kraftkit normalises references. */
+export function normaliseImageRef(ref: string): string {
+  let r = ref
+    .trim()
+    .replace(/^(index\.)?unikraft\.io\//, '')
+    .replace(/^official\//, '')
+  if (r.includes('@')) return r
+  if (r.lastIndexOf(':') <= r.lastIndexOf('/')) r = `${r}:latest`
+  return r
+}
+
+/** The digest in a pinned reference (`repo@sha256:…`), if there is one. */
+export function digestOf(ref: string): string | undefined {
+  const at = ref.indexOf('@')
+  return at >= 0 ? ref.slice(at + 1) : undefined
+}
+
+export class ImagesApi {
+  constructor(private readonly t: Transport) {}
+
+  /** All images visible to the account, optionally below a namespace. */
+  list(opts: { namespace?: string; tagged?: boolean } = {}): Promise<ApiResult<Image>> {
+    return this.t.call({
+      method: 'GET',
+      path: '/images/list',
+      query: { namespace: opts.namespace, tagged: opts.tagged },
+      plural: P
+    })
+  }
+
+  /** Looks up several tags or digests in one request. */
+  lookup(items: readonly ({ tag: string } | { digest: string })[]): Promise<ApiResult<Image>> {
+    if (items.length === 0) return Promise.resolve(emptyResult())
+    const body = items.map((i) => ('tag' in i ? { tag: normaliseImageRef(i.tag) } : i))
+    return this.t.call({ method: 'GET', path: '/images/list', body, plural: P })
+  }
+
+  /**
+   * Tag → digest for several references in one request; a reference that already names a
+   * digest needs no lookup. Unknown tags map to undefined.
+   */
+  async resolve(refs: readonly string[]): Promise<Map<string, string | undefined>> {
+    const out = new Map<string, string | undefined>()
+    const tags = [...new Set(refs.filter((r) => digestOf(r) === undefined))]
+    for (const r of refs) if (digestOf(r) !== undefined) out.set(r, digestOf(r))
+    const result = await this.lookup(tags.map((tag) => ({ tag })))
+    if (result.items.length !== tags.length)
+      throw new UkcError(
+        `the image lookup answered ${result.items.length} items for ${tags.length} tags`,
+        { kind: 'parse', method: 'GET', path: '/v1/images/list' }
+      )
+    tags.forEach((tag, i) =>
+      out.set(tag, result.items[i].ok ? result.items[i].value.digest : undefined)
+    )
+    return out
+  }
+}
