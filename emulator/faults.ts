@@ -75,6 +75,7 @@ export interface JournalEntry {
   body: unknown
   status: number
   duration_ms: number
+  user_agent?: string
   fault?: string
 }
 

@@ -62,7 +62,8 @@ const MAX_BODY = 4 * 1024 * 1024
 const HTML_502 =
   '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n'
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+// Unref'd, so an injected delay never keeps a test process alive after close().
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref())
 
 interface Route {
   method: string
@@ -265,6 +266,7 @@ export class Emulator {
         body: body ?? (raw && raw.length > 0 ? raw.toString() : undefined),
         status,
         duration_ms: Date.now() - started,
+        user_agent: req.headers['user-agent'],
         fault: faultName
       })
     try {
@@ -363,7 +365,7 @@ export class Emulator {
 
   private admin(method: string, path: string, raw: Buffer | undefined): Res {
     const ok = (data: unknown = {}): Res => ({ status: 200, body: { status: 'success', data } })
-    let body: Record<string, unknown> = {}
+    let body: Record<string, unknown>
     try {
       body = raw && raw.length > 0 ? JSON.parse(raw.toString()) : {}
     } catch {
