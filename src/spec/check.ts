@@ -1,0 +1,96 @@
+/** Rules that span several objects of a spec: unique names, what refers to what. */
+import { checkName } from '../ukc/names.js'
+import type { Problems } from './problems.js'
+import type { Spec } from './schema.js'
+
+export function checkSpec(spec: Spec, problems: Problems): void {
+  const seen = (
+    kind: string,
+    items: { name: string; where: { file: string; line?: number } }[]
+  ): void => {
+    const first = new Map<string, number | undefined>()
+    for (const item of items) {
+      if (first.has(item.name)) {
+        const line = first.get(item.name)
+        problems.add(
+          item.where,
+          `the ${kind} name '${item.name}' is used twice${line !== undefined ? ` (first on line ${line})` : ''}; names are identity`
+        )
+      } else first.set(item.name, item.where.line)
+    }
+  }
+  seen('instance', spec.instances)
+  seen('service group', spec.service_groups)
+  seen('volume', spec.volumes)
+
+  for (const g of spec.service_groups) {
+    if (g.soft_limit !== undefined && g.hard_limit !== undefined && g.soft_limit > g.hard_limit)
+      problems.add(
+        g.where,
+        `soft_limit (${g.soft_limit}) must not be greater than hard_limit (${g.hard_limit})`,
+        `service_groups.${g.name}`
+      )
+    const ports = g.services.map((s) => s.port)
+    const dup = ports.find((p, i) => ports.indexOf(p) !== i)
+    if (dup !== undefined)
+      problems.add(g.where, `port ${dup} is published twice`, `service_groups.${g.name}`)
+  }
+
+  const mountedBy = new Map<string, string>()
+  for (const inst of spec.instances) {
+    const path = `instances.${inst.name}`
+    if (inst.replica_of) {
+      try {
+        checkName(inst.name)
+      } catch (err) {
+        problems.add(inst.where, `replica name: ${(err as Error).message}`, path)
+      }
+    }
+    if (inst.features.includes('delete-on-stop')) {
+      if (inst.restart_policy && inst.restart_policy !== 'never')
+        problems.add(inst.where, "the delete-on-stop feature needs restart_policy 'never'", path)
+      if (inst.scale_to_zero && inst.scale_to_zero.policy !== 'off')
+        problems.add(
+          inst.where,
+          'scale_to_zero cannot be combined with the delete-on-stop feature',
+          path
+        )
+    }
+    const paths = inst.volumes.map((v) => v.at)
+    const dupAt = paths.find((p, i) => paths.indexOf(p) !== i)
+    if (dupAt) problems.add(inst.where, `two volumes are mounted at ${dupAt}`, path)
+    for (const m of inst.volumes) {
+      if (m.name === undefined) continue
+      const other = mountedBy.get(m.name)
+      if (other && other !== inst.name)
+        problems.add(
+          inst.where,
+          `volume '${m.name}' is also mounted by '${other}'; a volume attaches to one instance at a time`,
+          path
+        )
+      mountedBy.set(m.name, inst.name)
+    }
+  }
+}
+
+/** Service groups and volumes the spec uses but does not define: they must exist in the account. */
+export function externalRefs(spec: Spec): { groups: string[]; volumes: string[] } {
+  const groups = new Set(spec.service_groups.map((g) => g.name))
+  const volumes = new Set(spec.volumes.map((v) => v.name))
+  return {
+    groups: [
+      ...new Set(
+        spec.instances
+          .map((i) => i.service_group)
+          .filter((g): g is string => g !== undefined && !groups.has(g))
+      )
+    ],
+    volumes: [
+      ...new Set(
+        spec.instances
+          .flatMap((i) => i.volumes.map((m) => m.name))
+          .filter((v): v is string => v !== undefined && !volumes.has(v))
+      )
+    ]
+  }
+}

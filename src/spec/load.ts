@@ -1,0 +1,95 @@
+/**
+ * Where the desired state comes from: a spec file in the workspace, inline YAML/JSON in the
+ * `spec` input, or the shorthand inputs. Every problem is collected, then thrown at once.
+ */
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs'
+import { isAbsolute, relative, resolve } from 'node:path'
+import { checkSpec } from './check.js'
+import { Problems, SpecError } from './problems.js'
+import { readSpec, type Spec } from './schema.js'
+import { hasShorthand, parseKeyValues, shorthandSpec, type Shorthand } from './shorthand.js'
+import { MAX_SPEC_BYTES, parseYaml } from './yaml.js'
+
+export interface SpecInput {
+  /** The `spec` input: a path or inline YAML/JSON. */
+  spec?: string
+  shorthand: Shorthand
+  /** `secret-env` lines, added to every instance's env. */
+  secretEnv?: string[]
+  /** Relative spec paths resolve here, and a spec file must stay inside it. */
+  workspace: string
+  env: Record<string, string | undefined>
+}
+
+/** Text that can only be a document, not a file name. */
+function looksInline(text: string): boolean {
+  return text.includes('\n') || /^\s*[{[]/.test(text) || /^\s*[a-z_]+\s*:(\s|$)/i.test(text)
+}
+
+function readSpecFile(
+  path: string,
+  workspace: string,
+  problems: Problems
+): { text: string; file: string } | undefined {
+  const full = resolve(workspace, path)
+  const at = { file: "input 'spec'" }
+  if (!existsSync(full)) {
+    problems.add(
+      at,
+      `the file '${path}' does not exist (looked for ${full}); give a path relative to the workspace, or inline YAML`
+    )
+    return undefined
+  }
+  const real = realpathSync(full)
+  const rel = relative(realpathSync(workspace), real)
+  if (rel.startsWith('..') || isAbsolute(rel)) {
+    problems.add(
+      at,
+      `the file '${path}' is outside the workspace (${workspace}); spec files must live in the repository`
+    )
+    return undefined
+  }
+  const stat = statSync(real)
+  if (!stat.isFile()) {
+    problems.add(at, `'${path}' is not a file`)
+    return undefined
+  }
+  if (stat.size > MAX_SPEC_BYTES) {
+    problems.add(at, `the file '${path}' is larger than ${MAX_SPEC_BYTES / 1024} KiB`)
+    return undefined
+  }
+  return { text: readFileSync(real, 'utf8'), file: rel }
+}
+
+/** The desired state, or undefined when neither a spec nor shorthand inputs were given. */
+export function loadSpec(input: SpecInput): Spec | undefined {
+  const problems = new Problems()
+  const specText = input.spec?.trim() ?? ''
+  if (specText && hasShorthand(input.shorthand)) {
+    throw new SpecError([
+      {
+        file: "input 'spec'",
+        message: 'give either a spec or the shorthand inputs (name, image, ports, ...), not both'
+      }
+    ])
+  }
+  let spec: Spec | undefined
+  if (specText) {
+    const source = looksInline(specText)
+      ? { text: input.spec!, file: 'spec' }
+      : readSpecFile(specText, input.workspace, problems)
+    if (source) {
+      const root = parseYaml(source.text, source.file, problems)
+      if (root) spec = readSpec(root, source.file, { problems, env: input.env })
+    }
+  } else if (hasShorthand(input.shorthand)) {
+    spec = shorthandSpec(input.shorthand, problems, input.env)
+  }
+  if (spec) {
+    checkSpec(spec, problems)
+    const secrets = parseKeyValues(input.secretEnv ?? [], 'secret-env', problems, input.env)
+    for (const inst of spec.instances) inst.env = { ...inst.env, ...secrets }
+  }
+  problems.throwIfAny()
+  return spec
+}

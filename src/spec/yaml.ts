@@ -1,0 +1,82 @@
+/**
+ * YAML (and JSON, its subset) parsed into plain values that remember where they were
+ * written, so every spec error can point at file:line:column. Parsing is safe: YAML 1.2 core
+ * schema only (no tags that construct objects), unique keys, few aliases, bounded size.
+ */
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml'
+import type { Problems, Where } from './problems.js'
+
+export const MAX_SPEC_BYTES = 1024 * 1024
+
+export type PNode =
+  | { kind: 'map'; where: Where; entries: Map<string, PNode>; keys: Map<string, Where> }
+  | { kind: 'seq'; where: Where; items: PNode[] }
+  | { kind: 'scalar'; where: Where; value: string | number | boolean | null; quoted: boolean }
+
+export function parseYaml(text: string, file: string, problems: Problems): PNode | undefined {
+  if (Buffer.byteLength(text) > MAX_SPEC_BYTES) {
+    problems.add({ file }, `the spec is larger than ${MAX_SPEC_BYTES / 1024} KiB`)
+    return undefined
+  }
+  const lines = new LineCounter()
+  const doc = parseDocument(text, {
+    lineCounter: lines,
+    schema: 'core',
+    uniqueKeys: true,
+    strict: true,
+    prettyErrors: false
+  })
+  const whereOf = (offset: number | undefined): Where => {
+    if (offset === undefined) return { file }
+    const pos = lines.linePos(offset)
+    return { file, line: pos.line, column: pos.col }
+  }
+  // After the first syntax error the parser's later complaints are mostly echoes of it.
+  for (const e of [...doc.errors.slice(0, 1), ...doc.warnings]) {
+    problems.add(whereOf(e.pos?.[0]), `YAML: ${e.message.split('\n')[0]}`)
+  }
+  if (doc.errors.length > 0) return undefined
+  let aliases = 0
+  const convert = (node: Node | null | undefined, fallback: Where): PNode => {
+    if (node && isAlias(node)) {
+      if (++aliases > 50) problems.add(whereOf(node.range?.[0]), 'too many YAML aliases')
+      return convert(node.resolve(doc) as Node | undefined, whereOf(node.range?.[0]))
+    }
+    const where = node?.range ? whereOf(node.range[0]) : fallback
+    if (node && node.tag && !node.tag.startsWith('tag:yaml.org,2002:'))
+      problems.add(where, `the YAML tag '${node.tag}' is not allowed in a spec`)
+    if (node && isMap(node)) {
+      const entries = new Map<string, PNode>()
+      const keys = new Map<string, Where>()
+      for (const pair of node.items) {
+        const keyNode = pair.key as Node | null
+        const keyWhere = keyNode?.range ? whereOf(keyNode.range[0]) : where
+        const key = keyNode && isScalar(keyNode) ? String(keyNode.value) : undefined
+        if (key === undefined) {
+          problems.add(keyWhere, 'a key must be plain text')
+          continue
+        }
+        entries.set(key, convert(pair.value as Node | null, keyWhere))
+        keys.set(key, keyWhere)
+      }
+      return { kind: 'map', where, entries, keys }
+    }
+    if (node && isSeq(node))
+      return { kind: 'seq', where, items: node.items.map((i) => convert(i as Node, where)) }
+    if (node && isScalar(node)) {
+      const v = node.value
+      const value =
+        typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v === null
+          ? v
+          : String(v)
+      return {
+        kind: 'scalar',
+        where,
+        value,
+        quoted: node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE'
+      }
+    }
+    return { kind: 'scalar', where, value: null, quoted: false }
+  }
+  return convert(doc.contents as Node | null, { file, line: 1, column: 1 })
+}
