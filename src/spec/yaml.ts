@@ -33,7 +33,13 @@ export function parseYaml(text: string, file: string, problems: Problems): PNode
   }
   // After the first syntax error the parser's later complaints are mostly echoes of it.
   for (const e of [...doc.errors.slice(0, 1), ...doc.warnings]) {
-    problems.add(whereOf(e.pos?.[0]), `YAML: ${e.message.split('\n')[0]}`)
+    const where = whereOf(e.pos?.[0])
+    const line = where.line !== undefined ? (text.split('\n')[where.line - 1] ?? '') : ''
+    // `${VAR}` inside `{ }` or `[ ]` reads as YAML syntax; that is the usual cause.
+    const hint = /[{[][^}\]]*\$\{/.test(line)
+      ? ' (inside { } or [ ], put a value with ${...} in quotes: "${VAR}")'
+      : ''
+    problems.add(where, `YAML: ${e.message.split('\n')[0]}${hint}`)
   }
   if (doc.errors.length > 0) return undefined
   let aliases = 0

@@ -1,5 +1,6 @@
 /** Images (ukc-api.md §10): what a tag points to, so a deploy can tell a new digest from an old one. */
 import type { ApiResult } from './envelope.js'
+import { describeItem } from './envelope.js'
 import { UkcError } from './errors.js'
 import { emptyResult } from './scope.js'
 import type { Transport } from './transport.js'
@@ -46,21 +47,28 @@ export class ImagesApi {
 
   /**
    * Tag → digest for several references in one request; a reference that already names a
-   * digest needs no lookup. Unknown tags map to undefined.
+   * digest needs no lookup. An unknown tag maps to `{ error }` with the API's words.
    */
-  async resolve(refs: readonly string[]): Promise<Map<string, string | undefined>> {
-    const out = new Map<string, string | undefined>()
+  async resolve(
+    refs: readonly string[]
+  ): Promise<Map<string, { digest?: string; error?: string }>> {
+    const out = new Map<string, { digest?: string; error?: string }>()
     const tags = [...new Set(refs.filter((r) => digestOf(r) === undefined))]
-    for (const r of refs) if (digestOf(r) !== undefined) out.set(r, digestOf(r))
+    for (const r of refs) if (digestOf(r) !== undefined) out.set(r, { digest: digestOf(r) })
     const result = await this.lookup(tags.map((tag) => ({ tag })))
     if (result.items.length !== tags.length)
       throw new UkcError(
         `the image lookup answered ${result.items.length} items for ${tags.length} tags`,
-        { kind: 'parse', method: 'GET', path: '/v1/images/list' }
+        {
+          kind: 'parse',
+          method: 'GET',
+          path: '/v1/images/list'
+        }
       )
-    tags.forEach((tag, i) =>
-      out.set(tag, result.items[i].ok ? result.items[i].value.digest : undefined)
-    )
+    tags.forEach((tag, i) => {
+      const item = result.items[i]
+      out.set(tag, item.ok ? { digest: item.value.digest } : { error: describeItem(item) })
+    })
     return out
   }
 }

@@ -239,13 +239,17 @@ describe('autoscale, images, quotas', () => {
     const c = client()
     const first = api.emu.pushImage('acme/api:stable')
     const m = await c.images.resolve(['acme/api:stable', 'nginx', 'acme/api@sha256:abc'])
-    expect(m.get('acme/api:stable')).toBe(first.digest)
-    expect(m.get('nginx')).toMatch(/^sha256:/)
-    expect(m.get('acme/api@sha256:abc')).toBe('sha256:abc')
+    expect(m.get('acme/api:stable')).toEqual({ digest: first.digest })
+    expect(m.get('nginx')?.digest).toMatch(/^sha256:/)
+    expect(m.get('acme/api@sha256:abc')).toEqual({ digest: 'sha256:abc' })
     const second = api.emu.pushImage('acme/api:stable')
-    expect((await c.images.resolve(['acme/api:stable'])).get('acme/api:stable')).toBe(second.digest)
+    expect((await c.images.resolve(['acme/api:stable'])).get('acme/api:stable')?.digest).toBe(
+      second.digest
+    )
     api.emu.configure({ strict_images: true })
-    expect((await c.images.resolve(['acme/none:1'])).get('acme/none:1')).toBeUndefined()
+    expect((await c.images.resolve(['acme/none:1'])).get('acme/none:1')).toEqual({
+      error: "No image with tag 'acme/none:1' (code 8 NotFound)"
+    })
     expect((await c.images.list({ namespace: 'acme' })).items.length).toBe(2)
   })
 

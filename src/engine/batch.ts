@@ -1,0 +1,201 @@
+/**
+ * `start`, `stop`, `delete` and `status` of a set of instances, by the names a spec gives or
+ * the `names` input: one request per step for the whole set (PRODUCT.md, Batch).
+ */
+import type { Spec } from '../spec/schema.js'
+import type { UkcClient } from '../ukc/client.js'
+import { describeItem } from '../ukc/envelope.js'
+import { ErrorCode } from '../ukc/errors.js'
+import { toRef } from '../ukc/scope.js'
+import type { Instance, ObjectRef } from '../ukc/types.js'
+import { attachLogTails } from './deploy.js'
+import type { Ledger, Progress } from './ledger.js'
+import { retireRefs, waitFor } from './ops.js'
+import type { EngineOptions, Logger } from './types.js'
+
+export interface Target {
+  /** How the user named it (a name, or a UUID). */
+  label: string
+  ref: ObjectRef
+}
+
+export function targetsOf(spec: Spec | undefined, names: string[]): Target[] {
+  const labels = names.length > 0 ? names : (spec?.instances.map((i) => i.name) ?? [])
+  return [...new Set(labels)].map((label) => ({ label, ref: toRef(label) }))
+}
+
+/** Reads the set; rows are keyed by the name the API reports (or the label when unknown). */
+async function read(
+  client: UkcClient,
+  targets: Target[],
+  ledger: Ledger
+): Promise<Map<string, Instance>> {
+  const r = await client.instances.get(targets.map((t) => t.ref))
+  const found = new Map<string, Instance>()
+  targets.forEach((t, i) => {
+    const item = r.items[i]
+    if (item?.ok) {
+      found.set(t.label, item.value)
+      ledger.fromInstance(item.value.name, item.value)
+    } else
+      ledger.fail('instance', t.label, item ? describeItem(item) : 'no answer', {
+        state: item?.code === ErrorCode.NotFound ? 'absent' : undefined
+      })
+  })
+  return found
+}
+
+export async function status(
+  client: UkcClient,
+  targets: Target[],
+  { ledger }: Progress
+): Promise<void> {
+  await read(client, targets, ledger)
+}
+
+export async function start(
+  client: UkcClient,
+  targets: Target[],
+  opts: EngineOptions,
+  log: Logger,
+  { ledger }: Progress
+): Promise<void> {
+  const r = await client.instances.start(targets.map((t) => t.ref))
+  const names: string[] = []
+  targets.forEach((t, i) => {
+    const item = r.items[i]
+    if (item?.ok) {
+      names.push(item.value.name)
+      ledger.set('instance', item.value.name, {
+        uuid: item.value.uuid,
+        state: item.value.state,
+        action: 'started'
+      })
+    } else
+      ledger.fail('instance', t.label, `start failed: ${item ? describeItem(item) : 'no answer'}`)
+  })
+  if (opts.wait) await settle(client, names, 'running', ledger, opts, log)
+  await finish(client, ledger, names)
+}
+
+export async function stop(
+  client: UkcClient,
+  targets: Target[],
+  opts: EngineOptions,
+  log: Logger,
+  { ledger }: Progress
+): Promise<void> {
+  const r = await client.instances.stop(
+    targets.map((t) => ({
+      ...t.ref,
+      ...(opts.drainTimeoutMs > 0 ? { drain_timeout_ms: opts.drainTimeoutMs } : {})
+    }))
+  )
+  const names: string[] = []
+  targets.forEach((t, i) => {
+    const item = r.items[i]
+    if (item?.ok) {
+      names.push(item.value.name)
+      ledger.set('instance', item.value.name, {
+        uuid: item.value.uuid,
+        state: item.value.state,
+        action: 'stopped'
+      })
+    } else
+      ledger.fail('instance', t.label, `stop failed: ${item ? describeItem(item) : 'no answer'}`)
+  })
+  if (opts.wait) await settle(client, names, 'stopped', ledger, opts, log)
+  await finish(client, ledger, names)
+}
+
+async function settle(
+  client: UkcClient,
+  names: string[],
+  state: 'running' | 'stopped',
+  ledger: Ledger,
+  opts: EngineOptions,
+  log: Logger
+): Promise<void> {
+  const waited = await log.group(`Waiting for ${names.length} instance(s) to be ${state}`, () =>
+    waitFor(client, names, state, opts.deadline)
+  )
+  for (const name of names) {
+    const w = waited.get(name)
+    if (w && !w.ok) ledger.fail('instance', name, w.error ?? `not ${state}`, { state: w.state })
+    else if (w) ledger.set('instance', name, { state: w.state })
+  }
+}
+
+async function finish(client: UkcClient, ledger: Ledger, names: string[]): Promise<void> {
+  if (names.length === 0) return
+  const r = await client.instances.get(names.map((name) => ({ name })))
+  for (const item of r.items)
+    if (item.ok)
+      ledger.fromInstance(
+        item.value.name,
+        item.value,
+        ledger.failed('instance', item.value.name) ? { action: 'failed' } : {}
+      )
+  await attachLogTails(client, ledger)
+}
+
+/**
+ * Deletes the instances (draining first when asked), then the service groups and volumes the
+ * spec owns. Deleting what is already gone is not a failure: the result is what was asked.
+ */
+export async function remove(
+  client: UkcClient,
+  spec: Spec | undefined,
+  targets: Target[],
+  opts: EngineOptions,
+  log: Logger,
+  { ledger }: Progress
+): Promise<void> {
+  await log.group(`Deleting ${targets.length} instance(s)`, async () => {
+    const gone = await retireRefs(
+      client,
+      targets.map((t) => t.ref),
+      opts.drainTimeoutMs,
+      opts.deadline
+    )
+    targets.forEach((t, i) => {
+      const g = gone[i]
+      const name = g.name ?? t.label
+      if (!g.ok) ledger.fail('instance', name, g.error ?? 'not deleted')
+      else if (g.state === 'absent')
+        ledger.set('instance', name, { action: 'unchanged', state: 'absent' })
+      else ledger.set('instance', name, { uuid: g.uuid, action: 'deleted', state: 'deleted' })
+    })
+  })
+  if (spec && (spec.service_groups.length > 0 || spec.volumes.length > 0)) {
+    await log.group('Deleting the service groups and volumes of the spec', async () => {
+      const [groups, volumes] = await Promise.all([
+        client.services.delete(spec.service_groups.map((g) => ({ name: g.name }))),
+        client.volumes.delete(spec.volumes.map((v) => ({ name: v.name })))
+      ])
+      const record = (
+        kind: 'service_group' | 'volume',
+        list: string[],
+        result: typeof groups | typeof volumes
+      ): void =>
+        list.forEach((name, i) => {
+          const item = result.items[i]
+          if (item?.ok)
+            ledger.set(kind, name, { uuid: item.value.uuid, action: 'deleted', state: 'deleted' })
+          else if (item?.code === ErrorCode.NotFound)
+            ledger.set(kind, name, { action: 'unchanged', state: 'absent' })
+          else ledger.fail(kind, name, `delete failed: ${item ? describeItem(item) : 'no answer'}`)
+        })
+      record(
+        'service_group',
+        spec.service_groups.map((g) => g.name),
+        groups
+      )
+      record(
+        'volume',
+        spec.volumes.map((v) => v.name),
+        volumes
+      )
+    })
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Creating an instance without ever making two: a create whose answer was lost (timeout,
+ * reset, 5xx) or that collides with a name (code 23, a concurrent run) is followed by a
+ * lookup by name, and only sent again when the instance is not there.
+ */
+import type { InstanceSpec } from '../spec/schema.js'
+import type { UkcClient } from '../ukc/client.js'
+import { describeItem } from '../ukc/envelope.js'
+import { ErrorCode, UkcError } from '../ukc/errors.js'
+import { normaliseImageRef } from '../ukc/images.js'
+import type { CreateInstanceRequest, Instance } from '../ukc/types.js'
+import type { Logger } from './types.js'
+
+export interface Created {
+  instance?: Instance
+  error?: string
+  /** It was there already: why, in words. */
+  adopted?: string
+  /** This run made it (false when a concurrent run did). */
+  ours: boolean
+}
+
+/** The create body for a spec instance, pinned to the digest the plan resolved. */
+export function createRequest(
+  spec: InstanceSpec,
+  digest: string | undefined,
+  name = spec.name
+): CreateInstanceRequest {
+  const ref = normaliseImageRef(spec.image)
+  const repo = ref.includes('@')
+    ? ref.slice(0, ref.indexOf('@'))
+    : ref.slice(0, ref.lastIndexOf(':'))
+  const req: CreateInstanceRequest = {
+    name,
+    image: digest ? `${repo}@${digest}` : spec.image,
+    autostart: true
+  }
+  if (spec.memory_mb !== undefined) req.memory_mb = spec.memory_mb
+  if (spec.vcpus !== undefined) req.vcpus = spec.vcpus
+  if (spec.args !== undefined) req.args = spec.args
+  if (Object.keys(spec.env).length > 0) req.env = spec.env
+  if (spec.restart_policy !== undefined) req.restart_policy = spec.restart_policy
+  if (spec.scale_to_zero !== undefined) req.scale_to_zero = spec.scale_to_zero
+  if (spec.features.length > 0) req.features = spec.features
+  if (spec.service_group !== undefined) req.service_group = { name: spec.service_group }
+  if (spec.volumes.length > 0)
+    req.volumes = spec.volumes.map((v) =>
+      v.name !== undefined
+        ? { name: v.name, at: v.at, readonly: v.readonly }
+        : { size_mb: v.size_mb, at: v.at, readonly: v.readonly }
+    )
+  return req
+}
+
+async function lookup(client: UkcClient, name: string): Promise<Instance | undefined> {
+  const r = await client.instances.get([{ name }])
+  return r.items[0]?.ok ? r.items[0].value : undefined
+}
+
+export async function safeCreate(
+  client: UkcClient,
+  req: CreateInstanceRequest,
+  log: Logger
+): Promise<Created> {
+  const name = req.name!
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    try {
+      const r = await client.instances.create(req)
+      const item = r.items[0]
+      if (item?.ok) return { instance: item.value, ours: true }
+      if (item?.code === ErrorCode.AlreadyExists) {
+        const found = await lookup(client, name)
+        if (found)
+          return {
+            instance: found,
+            ours: false,
+            adopted: 'another run created it at the same moment; this run adopted it'
+          }
+      }
+      return { error: item ? describeItem(item) : 'the API answered no item', ours: false }
+    } catch (err) {
+      if (!(err instanceof UkcError) || !err.ambiguous)
+        return { error: err instanceof Error ? err.message : String(err), ours: false }
+      log.warning(
+        `Creating '${name}' may or may not have worked (${err.message}); looking it up before trying again`
+      )
+      const found = await lookup(client, name)
+      if (found)
+        return {
+          instance: found,
+          ours: true,
+          adopted: 'the create request lost its answer, but the instance was made'
+        }
+      if (attempt === 2) return { error: err.message, ours: false }
+    }
+  }
+  return { error: 'the create was not confirmed after a retry', ours: false }
+}

@@ -1,0 +1,410 @@
+/**
+ * `deploy` (and `plan`): observe, plan, then apply in phases, each phase batched across the
+ * whole spec — volumes and service groups, replacements by recreate, creates (with the
+ * surges of rolling replacements), one wait, the rolling swap, cleanup — and finally one read
+ * of everything touched, so the report shows what is really running.
+ */
+import { createHash } from 'node:crypto'
+import type { Spec } from '../spec/schema.js'
+import type { UkcClient } from '../ukc/client.js'
+import { describeItem } from '../ukc/envelope.js'
+import { createRequest, safeCreate, type Created } from './create.js'
+import { Ledger, type Progress } from './ledger.js'
+import { byName, observe } from './observe.js'
+import { logTails, mapLimit, retire, waitFor } from './ops.js'
+import { planDeploy, planEntries, type InstancePlan } from './plan.js'
+import type { EngineOptions, Logger } from './types.js'
+
+export class DeployBlocked extends Error {
+  constructor(readonly reasons: string[]) {
+    super(`Nothing was changed: ${reasons.join('; ')}`)
+    this.name = 'DeployBlocked'
+  }
+}
+
+const SURGE_SUFFIX = /-surge-[0-9a-f]{7}$/
+
+/** `<name>-surge-<7 hex>`: distinct per target config, recognisable by later runs. */
+export function surgeName(p: InstancePlan): string {
+  const hash = createHash('sha256')
+    .update(`${p.name}\n${p.digest}\n${JSON.stringify(createRequest(p.spec, p.digest))}`)
+    .digest('hex')
+    .slice(0, 7)
+  return `${p.name.slice(0, 121 - 14)}-surge-${hash}`
+}
+
+export function isSurgeOf(candidate: string, name: string): boolean {
+  return SURGE_SUFFIX.test(candidate) && candidate.slice(0, -14) === name.slice(0, 121 - 14)
+}
+
+export async function deploy(
+  client: UkcClient,
+  spec: Spec,
+  opts: EngineOptions,
+  log: Logger,
+  out: Progress
+): Promise<void> {
+  const { ledger, notes } = out
+  const [actual, listing] = await log.group('Reading the current state', async () =>
+    Promise.all([observe(client, spec), client.instances.get(undefined, { details: false })])
+  )
+  const plan = planDeploy(spec, actual, opts.strategy)
+  if (plan.blockers.length > 0) throw new DeployBlocked(plan.blockers)
+  const entries = planEntries(plan)
+  out.plan.push(...entries)
+  for (const e of entries) log.info(`plan: ${e.kind} ${e.name}: ${e.action} — ${e.reason}`)
+
+  for (const v of plan.volumes) {
+    const have = actual.volumes.get(v.name)
+    ledger.set('volume', v.name, {
+      uuid: have?.uuid,
+      state: have?.state,
+      action: v.action === 'create' ? 'created' : 'unchanged'
+    })
+  }
+  for (const g of plan.groups) {
+    const have = actual.groups.get(g.name)
+    if (have) ledger.fromGroup(g.name, have)
+    if (g.action === 'conflict')
+      ledger.fail(
+        'service_group',
+        g.name,
+        `service group '${g.name}' cannot be updated: ${g.reason}`
+      )
+  }
+  for (const p of plan.instances) {
+    if (p.actual) ledger.fromInstance(p.name, p.actual)
+    if (p.action === 'conflict') ledger.fail('instance', p.name, p.reason)
+  }
+  const allNames = [...listing.items.map((i) => i.value.name)]
+  const leftovers = spec.instances.flatMap((i) =>
+    allNames.filter((n) => isSurgeOf(n, i.name)).map((surge) => ({ surge, of: i.name }))
+  )
+
+  if (opts.command === 'plan') {
+    for (const e of entries)
+      if (ledger.get(e.kind, e.name)?.action !== 'failed')
+        ledger.set(e.kind, e.name, { action: 'planned' })
+    for (const l of leftovers)
+      notes.push(
+        `surge instance '${l.surge}' is left over from an interrupted rollout of '${l.of}'; deploy removes it`
+      )
+    return
+  }
+
+  // Phase 1: volumes and service groups, one request each.
+  const newVolumes = plan.volumes
+    .filter((v) => v.action === 'create')
+    .map((v) => spec.volumes.find((s) => s.name === v.name)!)
+  const newGroups = plan.groups.filter((g) => g.action === 'create').map((g) => g.spec!)
+  if (newVolumes.length + newGroups.length > 0)
+    await log.group('Creating volumes and service groups', async () => {
+      const [vols, groups] = await Promise.all([
+        client.volumes.create(newVolumes.map((v) => ({ name: v.name, size_mb: v.size_mb }))),
+        client.services.create(
+          newGroups.map((g) => ({
+            name: g.name,
+            services: g.services,
+            ...(g.domains.length > 0 ? { domains: g.domains.map((d) => ({ name: d.name })) } : {}),
+            ...(g.soft_limit !== undefined ? { soft_limit: g.soft_limit } : {}),
+            ...(g.hard_limit !== undefined ? { hard_limit: g.hard_limit } : {})
+          }))
+        )
+      ])
+      newVolumes.forEach((v, i) => {
+        const item = vols.items[i]
+        if (item?.ok)
+          ledger.set('volume', v.name, {
+            uuid: item.value.uuid,
+            state: item.value.state,
+            action: 'created',
+            createdByRun: true
+          })
+        else ledger.fail('volume', v.name, item ? describeItem(item) : 'no answer')
+      })
+      newGroups.forEach((g, i) => {
+        const item = groups.items[i]
+        if (item?.ok)
+          ledger.fromGroup(g.name, item.value, { action: 'created', createdByRun: true })
+        else ledger.fail('service_group', g.name, item ? describeItem(item) : 'no answer')
+      })
+    })
+
+  // An instance whose group or volume is missing cannot be created or replaced.
+  const work = plan.instances.filter((p) => {
+    if (p.action !== 'create' && p.action !== 'replace') return false
+    const g = p.spec.service_group
+    if (g && ledger.failed('service_group', g)) {
+      ledger.fail(
+        'instance',
+        p.name,
+        `its service group '${g}' is not usable: ${ledger.get('service_group', g)!.error}`
+      )
+      return false
+    }
+    const v = p.spec.volumes.find((m) => m.name !== undefined && ledger.failed('volume', m.name))
+    if (v) {
+      ledger.fail('instance', p.name, `its volume '${v.name}' was not created`)
+      return false
+    }
+    return true
+  })
+  const recreate = work.filter((p) => p.action === 'replace' && p.strategy === 'recreate')
+  const rolling = work.filter((p) => p.action === 'replace' && p.strategy === 'rolling')
+  const fresh = work.filter((p) => p.action === 'create')
+
+  // Phase 2: replacements that cannot run twice make room first.
+  if (recreate.length > 0) {
+    await log.group(`Retiring ${recreate.length} instance(s) to recreate them`, async () => {
+      const retired = await retire(
+        client,
+        recreate.map((p) => p.name),
+        opts.drainTimeoutMs,
+        opts.deadline
+      )
+      for (const p of recreate) {
+        const r = retired.get(p.name)
+        if (r && !r.ok)
+          ledger.fail('instance', p.name, `could not retire the old instance: ${r.error}`)
+      }
+    })
+  }
+
+  // Phase 3: every create at once (bounded), surges included, then one wait.
+  const surges = new Map(rolling.map((p) => [p.name, surgeName(p)]))
+  const creates = [
+    ...fresh.map((p) => ({ p, name: p.name, role: 'new' as const })),
+    ...recreate
+      .filter((p) => !ledger.failed('instance', p.name))
+      .map((p) => ({ p, name: p.name, role: 'recreate' as const })),
+    ...rolling.map((p) => ({ p, name: surges.get(p.name)!, role: 'surge' as const }))
+  ]
+  const made = await createAll(client, creates, opts, log)
+  const surgeResults = new Map<string, Created & { running?: boolean; error?: string }>()
+  for (const c of creates) {
+    const r = made.get(c.name)!
+    if (c.role === 'surge') {
+      surgeResults.set(c.p.name, r)
+      continue
+    }
+    if (r.instance) {
+      ledger.fromInstance(c.name, r.instance, {
+        action: c.role === 'new' ? (r.ours ? 'created' : 'unchanged') : 'replaced',
+        createdByRun: r.ours,
+        error: undefined
+      })
+      if (r.adopted) notes.push(`instance '${c.name}': ${r.adopted}`)
+    } else ledger.fail('instance', c.name, `create failed: ${r.error}`)
+  }
+  const started = [...made.entries()].filter(([, r]) => r.instance).map(([n]) => n)
+  const waited =
+    (opts.wait || rolling.length > 0) && started.length > 0
+      ? await log.group('Waiting for the instances to run', () =>
+          waitFor(client, started, 'running', opts.deadline)
+        )
+      : new Map()
+  for (const c of creates) {
+    const w = waited.get(c.name)
+    if (!w) continue
+    if (c.role === 'surge') {
+      const s = surgeResults.get(c.p.name)!
+      s.running = w.ok
+      if (!w.ok) s.error = w.error
+    } else if (!w.ok)
+      ledger.fail('instance', c.name, `did not start: ${w.error}`, { state: w.state })
+    else ledger.set('instance', c.name, { state: w.state })
+  }
+
+  // Phase 4: the rolling swap, for every replacement whose surge is serving.
+  if (rolling.length > 0)
+    await rollingSwap(client, rolling, surges, surgeResults, ledger, notes, opts, log)
+
+  // Phase 5: surges left by an interrupted run, once the real instance runs again.
+  const cleanable = leftovers.filter(
+    (l) => !ledger.failed('instance', l.of) && ![...surges.values()].includes(l.surge)
+  )
+  if (cleanable.length > 0) {
+    const real = await waitFor(
+      client,
+      cleanable.map((l) => l.of),
+      'running',
+      Math.min(opts.deadline, Date.now() + 5000)
+    )
+    const done = cleanable.filter((l) => real.get(l.of)?.ok)
+    const retired = await retire(
+      client,
+      done.map((l) => l.surge),
+      opts.drainTimeoutMs,
+      opts.deadline
+    )
+    for (const l of done) {
+      if (retired.get(l.surge)?.ok)
+        notes.push(
+          `removed surge instance '${l.surge}' left over from an interrupted rollout of '${l.of}'`
+        )
+      else
+        notes.push(
+          `surge instance '${l.surge}' (left over from an interrupted rollout of '${l.of}') could not be removed: ${retired.get(l.surge)?.error}`
+        )
+    }
+  }
+
+  await finalRead(
+    client,
+    ledger,
+    spec.instances.map((i) => i.name)
+  )
+  await attachLogTails(client, ledger)
+}
+
+/** The console tail of every instance that exists but failed, for the summary. */
+export async function attachLogTails(client: UkcClient, ledger: Ledger): Promise<void> {
+  const failed = ledger
+    .all()
+    .filter((o) => o.kind === 'instance' && o.action === 'failed' && o.uuid && !o.logTail)
+  const tails = await logTails(
+    client,
+    failed.map((o) => o.name)
+  )
+  for (const o of failed)
+    if (tails.has(o.name)) ledger.set('instance', o.name, { logTail: tails.get(o.name) })
+}
+
+async function createAll(
+  client: UkcClient,
+  creates: { p: InstancePlan; name: string }[],
+  opts: EngineOptions,
+  log: Logger
+): Promise<Map<string, Created>> {
+  const out = new Map<string, Created>()
+  if (creates.length === 0) return out
+  await log.group(`Creating ${creates.length} instance(s)`, async () => {
+    const results = await mapLimit(creates, opts.concurrency, (c) =>
+      safeCreate(client, createRequest(c.p.spec, c.p.digest, c.name), log)
+    )
+    creates.forEach((c, i) => out.set(c.name, results[i]))
+  })
+  return out
+}
+
+/**
+ * Zero downtime (PRODUCT.md, Behaviour rules): the surge serves while the instance with the
+ * real name is retired and created anew; then the surge goes. If a surge never ran, the old
+ * instance was not touched; if the new one fails, the surge keeps serving and says so.
+ */
+async function rollingSwap(
+  client: UkcClient,
+  rolling: InstancePlan[],
+  surges: Map<string, string>,
+  surgeResults: Map<string, Created & { running?: boolean; error?: string }>,
+  ledger: Ledger,
+  notes: string[],
+  opts: EngineOptions,
+  log: Logger
+): Promise<void> {
+  const ready = rolling.filter((p) => surgeResults.get(p.name)?.running)
+  const broken = rolling.filter((p) => !surgeResults.get(p.name)?.running)
+  if (broken.length > 0) {
+    const tails = await logTails(
+      client,
+      broken.filter((p) => surgeResults.get(p.name)?.instance).map((p) => surges.get(p.name)!)
+    )
+    await retire(
+      client,
+      broken.filter((p) => surgeResults.get(p.name)?.instance).map((p) => surges.get(p.name)!),
+      0,
+      opts.deadline
+    )
+    for (const p of broken) {
+      const s = surgeResults.get(p.name)!
+      ledger.fail(
+        'instance',
+        p.name,
+        `the new version did not come up (${s.error ?? 'not created'}); the old instance keeps serving, untouched`,
+        {
+          logTail: tails.get(surges.get(p.name)!)
+        }
+      )
+    }
+  }
+  if (ready.length === 0) return
+  await log.group(`Rolling ${ready.length} instance(s) over to the new version`, async () => {
+    const retired = await retire(
+      client,
+      ready.map((p) => p.name),
+      opts.drainTimeoutMs,
+      opts.deadline
+    )
+    const swapped = ready.filter((p) => {
+      const r = retired.get(p.name)
+      if (r?.ok) return true
+      ledger.fail(
+        'instance',
+        p.name,
+        `could not retire the old instance (${r?.error}); the surge '${surges.get(p.name)}' serves the new version alongside it`
+      )
+      return false
+    })
+    const made = await createAll(
+      client,
+      swapped.map((p) => ({ p, name: p.name })),
+      opts,
+      log
+    )
+    const waited = await waitFor(
+      client,
+      swapped.filter((p) => made.get(p.name)?.instance).map((p) => p.name),
+      'running',
+      opts.deadline
+    )
+    const finished: InstancePlan[] = []
+    for (const p of swapped) {
+      const m = made.get(p.name)!
+      const w = waited.get(p.name)
+      if (m.instance && w?.ok) {
+        ledger.fromInstance(p.name, m.instance, {
+          action: 'replaced',
+          createdByRun: true,
+          state: w.state,
+          error: undefined
+        })
+        finished.push(p)
+      } else {
+        const why = m.error ?? w?.error ?? 'unknown'
+        ledger.fail(
+          'instance',
+          p.name,
+          `the instance under the real name did not come up (${why}); surge '${surges.get(p.name)}' keeps serving the new version, and the next deploy completes the rollout`,
+          {
+            uuid: m.instance?.uuid,
+            createdByRun: m.ours
+          }
+        )
+        notes.push(`surge '${surges.get(p.name)}' is still serving for '${p.name}'`)
+      }
+    }
+    const gone = await retire(
+      client,
+      finished.map((p) => surges.get(p.name)!),
+      opts.drainTimeoutMs,
+      opts.deadline
+    )
+    for (const p of finished) {
+      if (!gone.get(surges.get(p.name)!)?.ok)
+        notes.push(
+          `surge '${surges.get(p.name)}' could not be removed: ${gone.get(surges.get(p.name)!)?.error}; the next deploy removes it`
+        )
+    }
+  })
+}
+
+/** One read of every spec instance, so the report shows what runs now (and its boot time). */
+async function finalRead(client: UkcClient, ledger: Ledger, names: string[]): Promise<void> {
+  if (names.length === 0) return
+  const now = byName(await client.instances.get(names.map((name) => ({ name }))), 'instances')
+  for (const name of names) {
+    const inst = now.get(name)
+    const row = ledger.get('instance', name)
+    if (inst) ledger.fromInstance(name, inst, row?.action === 'failed' ? { action: 'failed' } : {})
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * The actual state of everything a spec names, read in one batched request per category
+ * (plus one image lookup), all four at once.
+ */
+import type { Spec } from '../spec/schema.js'
+import { externalRefs } from '../spec/check.js'
+import type { UkcClient } from '../ukc/client.js'
+import { describeItem, type ApiResult } from '../ukc/envelope.js'
+import { ErrorCode, UkcError } from '../ukc/errors.js'
+import type { Instance, ServiceGroup, Volume } from '../ukc/types.js'
+
+export interface Actual {
+  instances: Map<string, Instance>
+  groups: Map<string, ServiceGroup>
+  volumes: Map<string, Volume>
+  /** Image reference as written → digest; undefined when the registry does not know it. */
+  digests: Map<string, string | undefined>
+  /** The API's words for an image it could not resolve. */
+  imageErrors: Map<string, string>
+}
+
+/** Found objects by name; "not found" is an answer, any other item error is not. */
+export function byName<T extends { name: string }>(
+  result: ApiResult<T>,
+  what: string
+): Map<string, T> {
+  const out = new Map<string, T>()
+  for (const item of result.items) {
+    if (item.ok) out.set(item.value.name, item.value)
+    else if (item.code !== ErrorCode.NotFound)
+      throw new UkcError(`reading ${what} failed: ${describeItem(item)}`, {
+        kind: 'http',
+        method: 'GET'
+      })
+  }
+  return out
+}
+
+export async function observe(
+  client: UkcClient,
+  spec: Spec,
+  extraInstanceNames: string[] = []
+): Promise<Actual> {
+  const ext = externalRefs(spec)
+  const instanceNames = [...new Set([...spec.instances.map((i) => i.name), ...extraInstanceNames])]
+  const groupNames = [...new Set([...spec.service_groups.map((g) => g.name), ...ext.groups])]
+  const volumeNames = [...new Set([...spec.volumes.map((v) => v.name), ...ext.volumes])]
+  const images = [...new Set(spec.instances.map((i) => i.image))]
+  const [instances, groups, volumes, resolved] = await Promise.all([
+    client.instances.get(instanceNames.map((name) => ({ name }))),
+    client.services.get(groupNames.map((name) => ({ name }))),
+    client.volumes.get(volumeNames.map((name) => ({ name }))),
+    client.images.resolve(images)
+  ])
+  const digests = new Map<string, string | undefined>()
+  const imageErrors = new Map<string, string>()
+  for (const [ref, r] of resolved) {
+    digests.set(ref, r.digest)
+    if (r.error) imageErrors.set(ref, r.error)
+  }
+  return {
+    instances: byName(instances, 'instances'),
+    groups: byName(groups, 'service groups'),
+    volumes: byName(volumes, 'volumes'),
+    digests,
+    imageErrors
+  }
+}

@@ -1,0 +1,157 @@
+/** Batched building blocks: one request for a whole set, whatever its size. */
+import type { UkcClient } from '../ukc/client.js'
+import { describeItem } from '../ukc/envelope.js'
+import { ErrorCode } from '../ukc/errors.js'
+import { decodeLog } from '../ukc/instances.js'
+import type { InstanceState, ObjectRef } from '../ukc/types.js'
+
+export interface Outcome {
+  ok: boolean
+  state?: string
+  uuid?: string
+  /** The name the API reports (the object may have been named by UUID). */
+  name?: string
+  error?: string
+}
+
+/** How long a server-side wait may block: what is left of the run, less a moment to report. */
+export function waitBudgetMs(deadline: number): number {
+  return Math.max(1, deadline - Date.now() - 1000)
+}
+
+/** One wait request for the whole set; per object (in order), whether it got there and where it is. */
+export async function waitForRefs(
+  client: UkcClient,
+  refs: ObjectRef[],
+  state: InstanceState,
+  deadline: number
+): Promise<Outcome[]> {
+  if (refs.length === 0) return []
+  const timeout_ms = waitBudgetMs(deadline)
+  const r = await client.instances.wait(refs.map((ref) => ({ ...ref, state, timeout_ms })))
+  return refs.map((_, i) => {
+    const item = r.items[i]
+    if (!item) return { ok: false, error: 'the wait answered no item for it' }
+    if (item.ok)
+      return { ok: true, state: item.value.state, uuid: item.value.uuid, name: item.value.name }
+    const error = item.timedOut
+      ? `still ${item.value.state ?? 'not there'} when the timeout ran out (wanted ${state})`
+      : describeItem(item)
+    return {
+      ok: false,
+      state: item.value.state,
+      uuid: item.value.uuid,
+      name: item.value.name,
+      error
+    }
+  })
+}
+
+const byNames = async (
+  names: string[],
+  fn: (refs: ObjectRef[]) => Promise<Outcome[]>
+): Promise<Map<string, Outcome>> => {
+  const results = await fn(names.map((name) => ({ name })))
+  return new Map(names.map((name, i) => [name, results[i]]))
+}
+
+export function waitFor(
+  client: UkcClient,
+  names: string[],
+  state: InstanceState,
+  deadline: number
+): Promise<Map<string, Outcome>> {
+  return byNames(names, (refs) => waitForRefs(client, refs, state, deadline))
+}
+
+/**
+ * Stops (draining when asked) and deletes a set: with no drain, one DELETE (the API
+ * force-stops); with a drain, stop → wait stopped → delete, one request each. Objects
+ * already gone count as deleted (`absent`).
+ */
+export async function retireRefs(
+  client: UkcClient,
+  refs: ObjectRef[],
+  drainMs: number,
+  deadline: number
+): Promise<Outcome[]> {
+  const out: Outcome[] = new Array(refs.length)
+  if (refs.length === 0) return out
+  let live = refs.map((ref, i) => ({ ref, i }))
+  if (drainMs > 0) {
+    const stop = await client.instances.stop(
+      refs.map((ref) => ({ ...ref, drain_timeout_ms: drainMs }))
+    )
+    live = live.filter(({ i }) => {
+      const item = stop.items[i]
+      if (item?.ok || item?.code === ErrorCode.NotFound) return true
+      out[i] = { ok: false, error: `stop failed: ${item ? describeItem(item) : 'no answer'}` }
+      return false
+    })
+    // Whatever has not stopped by the deadline is stopped by the delete below.
+    await waitForRefs(
+      client,
+      live.map((l) => l.ref),
+      'stopped',
+      deadline
+    )
+  }
+  const del = await client.instances.delete(live.map((l) => l.ref))
+  live.forEach(({ i }, k) => {
+    const item = del.items[k]
+    if (item?.ok)
+      out[i] = { ok: true, state: 'deleted', uuid: item.value.uuid, name: item.value.name }
+    else if (item?.code === ErrorCode.NotFound) out[i] = { ok: true, state: 'absent' }
+    else out[i] = { ok: false, error: `delete failed: ${item ? describeItem(item) : 'no answer'}` }
+  })
+  return out
+}
+
+export function retire(
+  client: UkcClient,
+  names: string[],
+  drainMs: number,
+  deadline: number
+): Promise<Map<string, Outcome>> {
+  return byNames(names, (refs) => retireRefs(client, refs, drainMs, deadline))
+}
+
+/** The last `bytes` of each instance's console, in one request. */
+export async function logTails(
+  client: UkcClient,
+  names: string[],
+  bytes = 2048
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>()
+  if (names.length === 0) return out
+  try {
+    const r = await client.instances.logs(
+      names.map((name) => ({ name, offset: -bytes, limit: bytes }))
+    )
+    names.forEach((name, i) => {
+      const item = r.items[i]
+      if (item?.ok) out.set(name, decodeLog(item.value))
+    })
+  } catch {
+    // Logs are a courtesy on a failure path; their absence must not hide the failure itself.
+  }
+  return out
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight, keeping order. */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>
+): Promise<R[]> {
+  const out = new Array<R>(items.length)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++
+      out[i] = await fn(items[i])
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return out
+}

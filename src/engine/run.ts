@@ -1,0 +1,143 @@
+/**
+ * One run of the engine for one command: dispatch, outcome per `fail-on`, rollback per
+ * `on-failure`. Whatever happens, it returns a RunResult (never throws), so every output is
+ * set on every path.
+ */
+import type { Spec } from '../spec/schema.js'
+import type { UkcClient } from '../ukc/client.js'
+import { remove, start, status, stop, targetsOf } from './batch.js'
+import { deploy } from './deploy.js'
+import { newProgress, type Progress } from './ledger.js'
+import { retire } from './ops.js'
+import type { EngineOptions, Logger, ObjectResult, RunResult, RunStatus } from './types.js'
+
+export function outcome(
+  objects: ObjectResult[],
+  failOn: EngineOptions['failOn']
+): { status: RunStatus; failed: boolean } {
+  const failed = objects.filter((o) => o.action === 'failed').length
+  const status: RunStatus =
+    failed === 0 ? 'success' : failed === objects.length ? 'error' : 'partial_success'
+  const stepFails =
+    failOn === 'any'
+      ? failed > 0
+      : failOn === 'all'
+        ? failed > 0 && failed === objects.length
+        : false
+  return { status, failed: stepFails }
+}
+
+async function dispatch(
+  client: UkcClient,
+  spec: Spec | undefined,
+  opts: EngineOptions,
+  log: Logger,
+  progress: Progress
+): Promise<void> {
+  switch (opts.command) {
+    case 'deploy':
+    case 'plan':
+      if (!spec)
+        throw new Error(
+          `${opts.command} needs a spec: the spec input (a file or inline YAML), or the shorthand inputs name and image`
+        )
+      return deploy(client, spec, opts, log, progress)
+    case 'sweep':
+      throw new Error(
+        'sweep removes the previews of closed pull requests; it needs preview mode, which this version does not have yet'
+      )
+    default: {
+      const targets = targetsOf(spec, opts.names)
+      if (targets.length === 0)
+        throw new Error(
+          `${opts.command} needs instances: the names input (names or UUIDs, one per line) or a spec`
+        )
+      if (opts.command === 'status') return status(client, targets, progress)
+      if (opts.command === 'start') return start(client, targets, opts, log, progress)
+      if (opts.command === 'stop') return stop(client, targets, opts, log, progress)
+      return remove(client, spec, targets, opts, log, progress)
+    }
+  }
+}
+
+/** Deletes what this run created (instances first), so a failed run leaves nothing behind. */
+async function rollback(
+  client: UkcClient,
+  progress: Progress,
+  opts: EngineOptions,
+  log: Logger
+): Promise<void> {
+  const created = progress.ledger.all().filter((o) => o.createdByRun && o.action !== 'replaced')
+  if (created.length === 0) return
+  await log.group(`Rolling back ${created.length} object(s) this run created`, async () => {
+    const instances = created.filter((o) => o.kind === 'instance').map((o) => o.name)
+    // Past the run's deadline still gets a short, bounded window: leaving orphans is worse.
+    const deadline = Math.max(opts.deadline, Date.now() + 15000)
+    const gone = await retire(client, instances, 0, deadline)
+    const [groups, volumes] = await Promise.all([
+      client.services.delete(
+        created.filter((o) => o.kind === 'service_group').map((o) => ({ name: o.name }))
+      ),
+      client.volumes.delete(
+        created.filter((o) => o.kind === 'volume').map((o) => ({ name: o.name }))
+      )
+    ])
+    const ok = new Set([
+      ...instances.filter((n) => gone.get(n)?.ok).map((n) => `instance/${n}`),
+      ...groups.items.filter((i) => i.ok).map((i) => `service_group/${i.value.name}`),
+      ...volumes.items.filter((i) => i.ok).map((i) => `volume/${i.value.name}`)
+    ])
+    for (const o of created) {
+      if (ok.has(`${o.kind}/${o.name}`)) {
+        const error = o.error ? `${o.error} (rolled back)` : 'rolled back because the run failed'
+        progress.ledger.set(o.kind, o.name, {
+          createdByRun: false,
+          state: 'deleted',
+          error,
+          action: o.action === 'failed' ? 'failed' : 'deleted'
+        })
+      } else
+        progress.notes.push(
+          `rollback could not delete ${o.kind} '${o.name}' (${o.uuid ?? 'no uuid'}); delete it by hand`
+        )
+    }
+  })
+}
+
+export async function runEngine(
+  client: UkcClient,
+  spec: Spec | undefined,
+  opts: EngineOptions,
+  log: Logger
+): Promise<RunResult> {
+  const progress = newProgress()
+  let error: string | undefined
+  try {
+    await dispatch(client, spec, opts, log, progress)
+  } catch (err) {
+    error = err instanceof Error ? err.message : String(err)
+  }
+  let { status, failed } = outcome(progress.ledger.all(), opts.failOn)
+  if (error) {
+    status = 'error'
+    failed = true
+  }
+  if (failed && opts.onFailure === 'rollback' && opts.command === 'deploy') {
+    try {
+      await rollback(client, progress, opts, log)
+    } catch (err) {
+      progress.notes.push(
+        `rollback failed: ${err instanceof Error ? err.message : String(err)}; check the objects listed as created`
+      )
+    }
+  }
+  return {
+    command: opts.command,
+    status,
+    failed,
+    error,
+    objects: progress.ledger.all(),
+    plan: progress.plan,
+    notes: progress.notes
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * What the engine takes and gives back. It knows nothing of @actions/core: it reports through
+ * a small Logger, so the action and the CLI drive the same engine.
+ */
+import type { Command } from '../inputs.js'
+
+export interface Logger {
+  info(message: string): void
+  warning(message: string): void
+  debug(message: string): void
+  /** A collapsible section in the action's log; plain lines in the CLI. */
+  group<T>(title: string, fn: () => Promise<T>): Promise<T>
+}
+
+export type Kind = 'instance' | 'service_group' | 'volume'
+
+export type PlanAction =
+  'create' | 'unchanged' | 'replace' | 'delete' | 'start' | 'stop' | 'read' | 'conflict'
+
+export interface PlanEntry {
+  kind: Kind
+  name: string
+  action: PlanAction
+  /** Why, in words: what changed, or why nothing did. */
+  reason: string
+  /** For replacements: how, and why that way. */
+  strategy?: 'rolling' | 'recreate'
+  changes?: string[]
+}
+
+export type ResultAction =
+  'created' | 'replaced' | 'unchanged' | 'started' | 'stopped' | 'deleted' | 'failed' | 'planned'
+
+export interface ObjectResult {
+  kind: Kind
+  name: string
+  uuid?: string
+  action: ResultAction
+  state?: string
+  /** Public FQDNs (service groups, and the instances in them). */
+  fqdns: string[]
+  privateFqdn?: string
+  privateIp?: string
+  error?: string
+  /** This run made it (the instance-uuids / service-uuids outputs, and what a rollback removes). */
+  createdByRun: boolean
+  bootTimeUs?: number
+  /** The end of the console log of an instance that failed to start. */
+  logTail?: string
+}
+
+export type RunStatus = 'success' | 'partial_success' | 'error'
+
+export interface RunResult {
+  command: Command
+  status: RunStatus
+  objects: ObjectResult[]
+  plan: PlanEntry[]
+  /** The step fails (per fail-on), or a run-level error happened. */
+  failed: boolean
+  /** Run-level failure (bad input, auth, timeout) when there is one. */
+  error?: string
+  notes: string[]
+}
+
+export interface EngineOptions {
+  command: Command
+  /** Instance names or UUIDs for start/stop/delete/status without a spec. */
+  names: string[]
+  wait: boolean
+  /** Epoch ms: the whole run ends by then (the `timeout` input). */
+  deadline: number
+  drainTimeoutMs: number
+  strategy: 'rolling' | 'recreate'
+  onFailure: 'rollback' | 'keep'
+  failOn: 'any' | 'all' | 'never'
+  /** Creates in flight at once (creates are one POST per instance). */
+  concurrency: number
+}

@@ -1,0 +1,141 @@
+/**
+ * Every input of action.yml, read once into one typed, checked object. The reader is passed
+ * in, so the CLI can feed the same checks from its flags. All problems are reported at once,
+ * each naming the input and what is valid.
+ */
+import type { Shorthand } from './spec/shorthand.js'
+
+export const COMMANDS = ['deploy', 'plan', 'start', 'stop', 'delete', 'status', 'sweep'] as const
+export type Command = (typeof COMMANDS)[number]
+export const STRATEGIES = ['rolling', 'recreate'] as const
+export const FAIL_ON = ['any', 'all', 'never'] as const
+export const ON_FAILURE = ['rollback', 'keep'] as const
+export const PREVIEW = ['auto', 'true', 'false'] as const
+
+export interface Inputs {
+  token: string
+  metro: string
+  apiUrl?: string
+  command: Command
+  spec?: string
+  shorthand: Shorthand
+  secretEnv: string[]
+  names: string[]
+  wait: boolean
+  timeoutSeconds: number
+  drainTimeoutSeconds: number
+  strategy: (typeof STRATEGIES)[number]
+  healthCheck?: string
+  /** Undefined: the default for the mode (rollback for previews, keep otherwise). */
+  onFailure?: (typeof ON_FAILURE)[number]
+  preview: (typeof PREVIEW)[number]
+  failOn: (typeof FAIL_ON)[number]
+  githubToken?: string
+  comment: boolean
+  environment?: string
+}
+
+export class InputError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      problems.length === 1
+        ? problems[0]
+        : `${problems.length} problems with the inputs:\n${problems.map((p) => `  - ${p}`).join('\n')}`
+    )
+    this.name = 'InputError'
+  }
+}
+
+/** Reads one input's text ('' when unset). */
+export type InputReader = (name: string) => string
+
+/** Lines of a multiline input, trimmed, blanks dropped; commas split too where `commas` is set. */
+export function lines(text: string, commas = false): string[] {
+  return text
+    .split(commas ? /[\n,]/ : /\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+}
+
+export function readInputs(
+  get: InputReader,
+  env: Record<string, string | undefined> = process.env
+): Inputs {
+  const problems: string[] = []
+  const text = (name: string): string => get(name).trim()
+  const optional = (name: string): string | undefined => text(name) || undefined
+
+  function oneOf<T extends string>(name: string, valid: readonly T[], fallback: T): T {
+    const v = text(name) || fallback
+    if ((valid as readonly string[]).includes(v.toLowerCase())) return v.toLowerCase() as T
+    problems.push(`${name}: "${v}" is not valid; use one of ${valid.join(', ')}`)
+    return fallback
+  }
+
+  // YAML 1.2 core schema booleans, as @actions/core's getBooleanInput reads them.
+  function flag(name: string, fallback: boolean): boolean {
+    const v = text(name)
+    if (v === '') return fallback
+    if (['true', 'True', 'TRUE'].includes(v)) return true
+    if (['false', 'False', 'FALSE'].includes(v)) return false
+    problems.push(`${name}: "${v}" is not a boolean; use true or false`)
+    return fallback
+  }
+
+  function seconds(name: string, fallback: number, min: number): number {
+    const v = text(name)
+    if (v === '') return fallback
+    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > 86400) {
+      problems.push(`${name}: "${v}" is not valid; give whole seconds from ${min} to 86400`)
+      return fallback
+    }
+    return Number(v)
+  }
+
+  const token = text('token') || env.UKC_TOKEN || ''
+  const command = oneOf('command', COMMANDS, 'deploy')
+  const healthCheck = optional('health-check')
+  if (healthCheck && !healthCheck.startsWith('/') && !/^https?:\/\//.test(healthCheck))
+    problems.push(
+      `health-check: "${healthCheck}" must be a path starting with / or a full http(s) URL`
+    )
+  const inputs: Inputs = {
+    token,
+    metro: text('metro') || 'fra0',
+    apiUrl: optional('api-url'),
+    command,
+    spec: get('spec').trim() ? get('spec') : undefined,
+    shorthand: {
+      name: optional('name'),
+      image: optional('image'),
+      memory: optional('memory'),
+      vcpus: optional('vcpus'),
+      args: lines(get('args')),
+      env: lines(get('env')),
+      ports: lines(get('ports'), true),
+      domain: optional('domain'),
+      replicas: optional('replicas'),
+      scaleToZero: optional('scale-to-zero'),
+      restartPolicy: optional('restart-policy')
+    },
+    secretEnv: lines(get('secret-env')),
+    names: lines(get('names'), true),
+    wait: flag('wait', true),
+    timeoutSeconds: seconds('timeout', 120, 1),
+    drainTimeoutSeconds: seconds('drain-timeout', 0, 0),
+    strategy: oneOf('strategy', STRATEGIES, 'rolling'),
+    healthCheck,
+    onFailure: text('on-failure') ? oneOf('on-failure', ON_FAILURE, 'keep') : undefined,
+    preview: oneOf('preview', PREVIEW, 'auto'),
+    failOn: oneOf('fail-on', FAIL_ON, 'any'),
+    githubToken: optional('github-token'),
+    comment: flag('comment', true),
+    environment: optional('environment')
+  }
+  if (!token)
+    problems.push(
+      'token: no UKC API token; set the token input (e.g. token: ${{ secrets.UKC_TOKEN }}) or the UKC_TOKEN environment variable'
+    )
+  if (problems.length > 0) throw new InputError(problems)
+  return inputs
+}

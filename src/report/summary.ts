@@ -1,0 +1,110 @@
+/**
+ * The job summary as Markdown: the outcome, totals, a table per kind of object, the plan,
+ * notes, and the console tail of every instance that failed (collapsed). Pure text, so the
+ * action and the CLI's --summary write the same thing.
+ */
+import type { ObjectResult, RunResult } from '../engine/types.js'
+
+const ICON: Record<RunResult['status'], string> = {
+  success: '✅',
+  partial_success: '⚠️',
+  error: '❌'
+}
+const KIND_TITLE = {
+  instance: 'Instances',
+  service_group: 'Service groups',
+  volume: 'Volumes'
+} as const
+const KIND_NOUN = {
+  instance: 'instance',
+  service_group: 'service group',
+  volume: 'volume'
+} as const
+
+/** Table cells: no pipes or newlines, and no HTML. */
+export function cell(text: string | undefined): string {
+  return (text ?? '')
+    .replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!)
+    .replace(/\|/g, '\\|')
+    .replace(/\r?\n/g, ' ')
+}
+
+function bootTime(us: number | undefined): string {
+  if (us === undefined) return ''
+  return us < 1000 ? `${us} µs` : `${(us / 1000).toFixed(us < 10000 ? 1 : 0)} ms`
+}
+
+function totals(objects: ObjectResult[]): string {
+  const parts: string[] = []
+  for (const kind of ['instance', 'service_group', 'volume'] as const) {
+    const rows = objects.filter((o) => o.kind === kind)
+    if (rows.length === 0) continue
+    const counts = new Map<string, number>()
+    for (const r of rows) counts.set(r.action, (counts.get(r.action) ?? 0) + 1)
+    parts.push(
+      `${rows.length} ${KIND_NOUN[kind]}${rows.length > 1 ? 's' : ''}: ${[...counts].map(([a, n]) => `${n} ${a}`).join(', ')}`
+    )
+  }
+  return parts.join(' · ')
+}
+
+function table(kind: ObjectResult['kind'], rows: ObjectResult[]): string {
+  const link = (f: string): string => `[${cell(f)}](https://${f})`
+  const lines =
+    kind === 'instance'
+      ? ['| Name | Action | State | URL | UUID | Boot | Error |', '|---|---|---|---|---|---|---|']
+      : kind === 'service_group'
+        ? ['| Name | Action | URLs | UUID | Error |', '|---|---|---|---|---|']
+        : ['| Name | Action | State | UUID | Error |', '|---|---|---|---|---|']
+  for (const r of rows) {
+    const err = r.error ? `❌ ${cell(r.error)}` : ''
+    if (kind === 'instance')
+      lines.push(
+        `| ${cell(r.name)} | ${r.action} | ${cell(r.state)} | ${r.fqdns[0] ? link(r.fqdns[0]) : ''} | \`${cell(r.uuid)}\` | ${bootTime(r.bootTimeUs)} | ${err} |`
+      )
+    else if (kind === 'service_group')
+      lines.push(
+        `| ${cell(r.name)} | ${r.action} | ${r.fqdns.map(link).join('<br>')} | \`${cell(r.uuid)}\` | ${err} |`
+      )
+    else
+      lines.push(
+        `| ${cell(r.name)} | ${r.action} | ${cell(r.state)} | \`${cell(r.uuid)}\` | ${err} |`
+      )
+  }
+  return lines.join('\n')
+}
+
+export function summaryMarkdown(result: RunResult, context: { title?: string } = {}): string {
+  const out: string[] = []
+  out.push(
+    `### ${ICON[result.status]} ukc-deploy ${result.command}: ${result.status.replace('_', ' ')}${context.title ? ` — ${cell(context.title)}` : ''}`
+  )
+  if (result.error) out.push(`> [!CAUTION]\n> ${result.error.split('\n').map(cell).join('\n> ')}`)
+  const t = totals(result.objects)
+  if (t) out.push(t)
+  for (const kind of ['service_group', 'instance', 'volume'] as const) {
+    const rows = result.objects.filter((o) => o.kind === kind)
+    if (rows.length > 0) out.push(`#### ${KIND_TITLE[kind]}\n\n${table(kind, rows)}`)
+  }
+  if (result.plan.length > 0) {
+    const rows = result.plan.map(
+      (p) =>
+        `| ${p.kind.replace('_', ' ')} | ${cell(p.name)} | ${p.action}${p.strategy ? ` (${p.strategy})` : ''} | ${cell(p.reason)} |`
+    )
+    const open = result.command === 'plan' ? ' open' : ''
+    out.push(
+      `<details${open}><summary>Plan</summary>\n\n| Kind | Name | Action | Why |\n|---|---|---|---|\n${rows.join('\n')}\n\n</details>`
+    )
+  }
+  if (result.notes.length > 0) out.push(result.notes.map((n) => `- ${cell(n)}`).join('\n'))
+  for (const o of result.objects.filter((x) => x.logTail)) {
+    const log = o.logTail!.replace(
+      /[<>&]/g,
+      (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!
+    )
+    out.push(
+      `<details><summary>Console of ${cell(o.name)} (last ${Buffer.byteLength(o.logTail!)} bytes)</summary>\n\n<pre>\n${log}\n</pre>\n\n</details>`
+    )
+  }
+  return `${out.join('\n\n')}\n`
+}

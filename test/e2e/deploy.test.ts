@@ -1,0 +1,355 @@
+/** The bundled action, run as the runner runs it, against the emulator. */
+import { describe, expect, it } from '@jest/globals'
+import { useEmulator } from '../support/emulator.js'
+import { runAction, workspace } from '../../scripts/local-runner.js'
+
+const api = useEmulator()
+const TOKEN = 'ukc-test-token-7f3a9c'
+
+const spec = `
+service_groups:
+  - name: web
+    services:
+      - { port: 443, destination_port: 8080, handlers: [http, tls] }
+      - { port: 80, destination_port: 443, handlers: [http, redirect] }
+    domains:
+      - name: myapp
+volumes:
+  - { name: data, size_mb: 64 }
+instances:
+  - name: api
+    image: nginx:latest
+    memory_mb: 256
+    env:
+      LOG_LEVEL: \${LOG_LEVEL:-info}
+    service_group: web
+  - name: api2
+    image: nginx:latest
+    service_group: web
+  - name: worker
+    image: python:3.12
+    volumes: [{ name: data, at: /data }]
+`
+
+const base = (): Record<string, string> => ({
+  token: TOKEN,
+  'api-url': api.emu.baseUrl,
+  timeout: '30'
+})
+const writes = (): string[] =>
+  api.emu
+    .journal()
+    .filter((e) => e.method !== 'GET')
+    .map((e) => `${e.method} ${e.path}`)
+const count = (method: string, path: string): number =>
+  api.emu.journal().filter((e) => e.method === method && e.path === path).length
+
+describe('deploy', () => {
+  it('creates everything, waits with one request, and reports it', async () => {
+    const ws = workspace({ 'ukc.yml': spec })
+    const run = await runAction({ ...base(), spec: 'ukc.yml' }, { workspace: ws })
+    expect(run.code).toBe(0)
+    expect(run.outputs.status).toBe('success')
+    const instances = run.json('instances')
+    expect(
+      instances.map((i: { name: string; state: string; action: string }) => [
+        i.name,
+        i.state,
+        i.action
+      ])
+    ).toEqual([
+      ['api', 'running', 'created'],
+      ['api2', 'running', 'created'],
+      ['worker', 'running', 'created']
+    ])
+    expect(instances[0]).toMatchObject({
+      fqdn: 'myapp.fra0.kraft.host',
+      'private-fqdn': 'api.internal'
+    })
+    expect(instances[0]['private-ip']).toMatch(/^10\./)
+    expect(run.json('instance-uuids')).toHaveLength(3)
+    expect(run.json('services')).toEqual([
+      { name: 'web', uuid: expect.any(String), fqdns: ['myapp.fra0.kraft.host'], action: 'created' }
+    ])
+    expect(run.json('service-uuids')).toHaveLength(1)
+    expect(run.outputs.url).toBe('https://myapp.fra0.kraft.host')
+    expect(run.json('urls')).toEqual(['https://myapp.fra0.kraft.host'])
+    expect(
+      run.json('plan').map((p: { name: string; action: string }) => `${p.name}:${p.action}`)
+    ).toEqual(['data:create', 'web:create', 'api:create', 'api2:create', 'worker:create'])
+    expect(count('GET', '/v1/instances/wait')).toBe(1)
+    expect(count('POST', '/v1/services')).toBe(1)
+    expect(count('POST', '/v1/volumes')).toBe(1)
+    expect(count('POST', '/v1/instances')).toBe(3)
+    expect(run.summary).toContain('### ✅ ukc-deploy deploy: success')
+    expect(run.summary).toMatch(
+      /\| api \| created \| running \| \[myapp\.fra0\.kraft\.host\]\(https:\/\/myapp\.fra0\.kraft\.host\) \|/
+    )
+    const env = (await api.call('GET', '/instances', [{ name: 'api' }])).json.data.instances[0].env
+    expect(env).toEqual({ LOG_LEVEL: 'info' })
+  })
+
+  it('a second deploy with the same inputs writes nothing', async () => {
+    const ws = workspace({ 'ukc.yml': spec })
+    await runAction({ ...base(), spec: 'ukc.yml' }, { workspace: ws })
+    api.emu.journalLog.clear()
+    const run = await runAction({ ...base(), spec: 'ukc.yml' }, { workspace: ws })
+    expect(run.code).toBe(0)
+    expect(writes()).toEqual([])
+    expect(run.json('instances').map((i: { action: string }) => i.action)).toEqual([
+      'unchanged',
+      'unchanged',
+      'unchanged'
+    ])
+    expect(run.json('instance-uuids')).toEqual([])
+  })
+
+  it('one bad image among three: partial success, two running, the API message in the summary', async () => {
+    api.emu.configure({ strict_images: true })
+    const three = `
+instances:
+  - { name: a, image: nginx:latest }
+  - { name: b, image: acme/missing:1 }
+  - { name: c, image: caddy:latest }
+`
+    const run = await runAction({ ...base(), spec: three })
+    expect(run.code).toBe(1)
+    expect(run.outputs.status).toBe('partial_success')
+    const rows = run.json('instances')
+    expect(rows.map((r: { name: string; action: string }) => `${r.name}:${r.action}`)).toEqual([
+      'a:created',
+      'b:failed',
+      'c:created'
+    ])
+    expect(rows[1].error).toContain("No image with tag 'acme/missing:1'")
+    expect(run.summary).toMatch(
+      /\| b \| failed \|.*❌ create failed: No image with tag 'acme\/missing:1'/
+    )
+    expect(run.stdout).toContain(
+      "::error title=ukc-deploy%3A instance b::create failed: No image with tag 'acme/missing:1'"
+    )
+    const states = (await api.call('GET', '/instances')).json.data.instances.map(
+      (i: { name: string; state: string }) => `${i.name}:${i.state}`
+    )
+    expect(states.sort()).toEqual(['a:running', 'c:running'])
+  })
+
+  it('fail-on never keeps the step green, fail-on all fails only when everything failed', async () => {
+    api.emu.configure({ strict_images: true })
+    const mixed =
+      'instances:\n  - { name: a, image: nginx:latest }\n  - { name: b, image: acme/missing:1 }\n'
+    expect((await runAction({ ...base(), spec: mixed, 'fail-on': 'never' })).code).toBe(0)
+    expect(
+      (
+        await runAction({
+          ...base(),
+          spec: 'instances:\n  - { name: c, image: nginx:latest }\n  - { name: d, image: acme/missing:1 }\n',
+          'fail-on': 'all'
+        })
+      ).code
+    ).toBe(0)
+    const allBad = await runAction({
+      ...base(),
+      spec: 'instances:\n  - { name: e, image: acme/missing:2 }\n',
+      'fail-on': 'all'
+    })
+    expect(allBad.code).toBe(1)
+    expect(allBad.outputs.status).toBe('error')
+  })
+
+  it('on-failure rollback deletes what the failed run created', async () => {
+    api.emu.configure({ strict_images: true })
+    const run = await runAction({
+      ...base(),
+      spec: 'service_groups:\n  - { name: g, services: [{ port: 443, destination_port: 8080, handlers: [http, tls] }] }\ninstances:\n  - { name: a, image: nginx:latest, service_group: g }\n  - { name: b, image: acme/missing:1, service_group: g }\n',
+      'on-failure': 'rollback'
+    })
+    expect(run.code).toBe(1)
+    expect(run.json('instance-uuids')).toEqual([])
+    expect(run.json('instances')[0]).toMatchObject({
+      name: 'a',
+      action: 'deleted',
+      error: 'rolled back because the run failed'
+    })
+    expect((await api.call('GET', '/instances')).json.data.instances).toEqual([])
+    expect((await api.call('GET', '/services')).json.data.service_groups).toEqual([])
+  })
+
+  it('plan reads and never writes', async () => {
+    const run = await runAction({ ...base(), command: 'plan', spec })
+    expect(run.code).toBe(0)
+    expect(writes()).toEqual([])
+    expect(run.json('plan')).toHaveLength(5)
+    expect(run.json('instances').every((i: { action: string }) => i.action === 'planned')).toBe(
+      true
+    )
+    expect(run.summary).toContain('<details open><summary>Plan</summary>')
+  })
+
+  it('a spec error fails before any request, with a file:line annotation', async () => {
+    const ws = workspace({
+      'bad.yml':
+        'instances:\n  - name: api\n    image: nginx:latest\n    memory_mb: lots\n    colour: blue\n'
+    })
+    const run = await runAction({ ...base(), spec: 'bad.yml' }, { workspace: ws })
+    expect(run.code).toBe(1)
+    expect(api.emu.journal()).toEqual([])
+    expect(run.stdout).toContain(
+      '::error title=ukc-deploy%3A spec,file=bad.yml,line=4,col=16::instances[0].memory_mb: must be a whole number, got "lots"'
+    )
+    expect(run.stdout).toContain(
+      "file=bad.yml,line=5,col=5::instances[0]: unknown key 'colour' in an instance"
+    )
+    expect(run.outputs.status).toBe('error')
+    expect(run.outputs.instances).toBe('[]')
+    expect(run.summary).toContain('2 problems')
+  })
+
+  it('bad inputs name the input and the valid values, before any request', async () => {
+    const run = await runAction({
+      ...base(),
+      command: 'launch',
+      strategy: 'yolo',
+      wait: 'maybe',
+      name: 'a',
+      image: 'nginx'
+    })
+    expect(run.code).toBe(1)
+    expect(run.stdout).toContain(
+      'command: \\"launch\\" is not valid; use one of deploy, plan, start, stop, delete, status, sweep'.replace(
+        /\\"/g,
+        '"'
+      )
+    )
+    expect(run.stdout).toContain('strategy: "yolo" is not valid; use one of rolling, recreate')
+    expect(run.stdout).toContain('wait: "maybe" is not a boolean')
+    expect(api.emu.journal()).toEqual([])
+  })
+})
+
+describe('shorthand inputs', () => {
+  it('deploys one instance from name, image, ports, env and domain', async () => {
+    const run = await runAction({
+      ...base(),
+      name: 'hello',
+      image: 'nginx:latest',
+      memory: '256Mi',
+      ports: '443:8080',
+      domain: 'hello',
+      env: 'A=1\nB=two'
+    })
+    expect(run.code).toBe(0)
+    expect(run.outputs.url).toBe('https://hello.fra0.kraft.host')
+    const inst = (await api.call('GET', '/instances', [{ name: 'hello' }])).json.data.instances[0]
+    expect(inst).toMatchObject({
+      memory_mb: 256,
+      env: { A: '1', B: 'two' },
+      service_group: { name: 'hello' }
+    })
+    const group = (await api.call('GET', '/services', [{ name: 'hello' }])).json.data
+      .service_groups[0]
+    expect(group.services).toEqual([
+      { port: 443, destination_port: 8080, handlers: ['http', 'tls'] },
+      { port: 80, destination_port: 443, handlers: ['http', 'redirect'] }
+    ])
+  })
+})
+
+describe('batch commands by names', () => {
+  async function three(): Promise<void> {
+    for (const name of ['s1', 's2', 's3'])
+      await api.call('POST', '/instances', {
+        name,
+        image: 'nginx:latest',
+        autostart: true,
+        wait_timeout_ms: 2000
+      })
+    api.emu.journalLog.clear()
+  }
+
+  it('stops, starts and deletes a set with one request each', async () => {
+    await three()
+    const stop = await runAction({ ...base(), command: 'stop', names: 's1\ns2\ns3' })
+    expect(stop.code).toBe(0)
+    expect(
+      stop.json('instances').map((i: { state: string; action: string }) => `${i.action}:${i.state}`)
+    ).toEqual(['stopped:stopped', 'stopped:stopped', 'stopped:stopped'])
+    expect(count('PUT', '/v1/instances/stop')).toBe(1)
+    expect(count('GET', '/v1/instances/wait')).toBe(1)
+    api.emu.journalLog.clear()
+    const start = await runAction({ ...base(), command: 'start', names: 's1, s2, s3' })
+    expect(start.json('instances').every((i: { state: string }) => i.state === 'running')).toBe(
+      true
+    )
+    expect(count('PUT', '/v1/instances/start')).toBe(1)
+    api.emu.journalLog.clear()
+    const del = await runAction({ ...base(), command: 'delete', names: 's1\ns2\ns3' })
+    expect(del.json('instances').map((i: { action: string }) => i.action)).toEqual([
+      'deleted',
+      'deleted',
+      'deleted'
+    ])
+    expect(writes()).toEqual(['DELETE /v1/instances'])
+  })
+
+  it('status reads a set in one request, and reports unknown names as failed', async () => {
+    await three()
+    const uuid = (await api.call('GET', '/instances', [{ name: 's2' }])).json.data.instances[0].uuid
+    api.emu.journalLog.clear()
+    const run = await runAction({
+      ...base(),
+      command: 'status',
+      names: `s1\n${uuid}\nghost`,
+      'fail-on': 'never'
+    })
+    expect(run.code).toBe(0)
+    expect(run.outputs.status).toBe('partial_success')
+    expect(
+      run
+        .json('instances')
+        .map(
+          (i: { name: string; action: string; state: string }) => `${i.name}:${i.action}:${i.state}`
+        )
+    ).toEqual(['s1:unchanged:running', 's2:unchanged:running', 'ghost:failed:absent'])
+    expect(api.emu.journal()).toHaveLength(1)
+  })
+
+  it('stop drains first when drain-timeout is set', async () => {
+    await three()
+    await runAction({ ...base(), command: 'stop', names: 's1', 'drain-timeout': '1' })
+    expect(api.emu.journal().find((e) => e.path === '/v1/instances/stop')?.body).toEqual([
+      { name: 's1', drain_timeout_ms: 1000 }
+    ])
+  })
+
+  it('deleting what is already gone succeeds', async () => {
+    const run = await runAction({ ...base(), command: 'delete', names: 'never-existed' })
+    expect(run.code).toBe(0)
+    expect(run.json('instances')).toEqual([
+      expect.objectContaining({ name: 'never-existed', action: 'unchanged', state: 'absent' })
+    ])
+  })
+})
+
+describe('secrets', () => {
+  it('masks the token and secret-env values first, and never writes them anywhere', async () => {
+    const secret = 's3cr3t-value-91'
+    const run = await runAction(
+      { ...base(), name: 'sec', image: 'nginx:latest', 'secret-env': `DB_PASSWORD=${secret}` },
+      { env: { ACTIONS_STEP_DEBUG: 'true' } }
+    )
+    expect(run.code).toBe(0)
+    const lines = run.stdout.split('\n')
+    expect(lines[0]).toBe(`::add-mask::${TOKEN}`)
+    expect(lines[1]).toBe(`::add-mask::${secret}`)
+    const rest = lines.slice(2).join('\n')
+    for (const s of [TOKEN, secret]) {
+      expect(rest).not.toContain(s)
+      expect(run.stderr).not.toContain(s)
+      expect(JSON.stringify(run.outputs)).not.toContain(s)
+      expect(run.summary).not.toContain(s)
+    }
+    const inst = (await api.call('GET', '/instances', [{ name: 'sec' }])).json.data.instances[0]
+    expect(inst.env).toEqual({ DB_PASSWORD: secret })
+  })
+})
