@@ -8,6 +8,8 @@ export default {
   testMatch: ['**/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/dist/', '/node_modules/', '/build/'],
   clearMocks: true,
+  // e2e tests run the bundled action as a child process; a rollout takes seconds.
+  testTimeout: 30000,
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', useESM: true }]
   }

@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6905);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6536);
 /** The action's entry point (action.yml runs dist/index.js, bundled from here). */
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -28384,7 +28384,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6905:
+/***/ 6536:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31342,7 +31342,15 @@ function getIDToken(aud) {
 //# sourceMappingURL=core.js.map
 ;// CONCATENATED MODULE: ./src/engine/options.ts
 const CREATE_CONCURRENCY = 8;
-function engineOptions(inputs, startedAt = Date.now(), preview = false) {
+/** Default settle window of a rollout; UKC_SETTLE_MS overrides it (tests, slow-crashing apps). */
+const SETTLE_MS = 2000;
+function settleMs(env) {
+    const v = Number(env.UKC_SETTLE_MS);
+    return env.UKC_SETTLE_MS !== undefined && Number.isInteger(v) && v >= 0 && v <= 600000
+        ? v
+        : SETTLE_MS;
+}
+function engineOptions(inputs, startedAt = Date.now(), preview = false, env = process.env) {
     return {
         command: inputs.command,
         names: inputs.names,
@@ -31352,7 +31360,9 @@ function engineOptions(inputs, startedAt = Date.now(), preview = false) {
         strategy: inputs.strategy,
         onFailure: inputs.onFailure ?? (preview ? 'rollback' : 'keep'),
         failOn: inputs.failOn,
-        concurrency: CREATE_CONCURRENCY
+        concurrency: CREATE_CONCURRENCY,
+        healthCheck: inputs.healthCheck,
+        settleMs: settleMs(env)
     };
 }
 /** A result for a run that failed before the engine could start (bad input, bad spec). */
@@ -31763,6 +31773,73 @@ async function safeCreate(client, req, log) {
     return { error: 'the create was not confirmed after a retry', ours: false };
 }
 
+;// CONCATENATED MODULE: ./src/version.ts
+/** Kept equal to package.json's version by test/unit/version.test.ts. */
+const VERSION = '0.1.0';
+const PRODUCT = 'ukc-deploy';
+
+;// CONCATENATED MODULE: ./src/engine/health.ts
+/**
+ * The `health-check` input: before a rollout retires the old instances, the new version must
+ * answer an HTTP GET with 2xx. This is the one place that polls, because an application's
+ * own health has no server-side wait in the API.
+ */
+
+
+const INTERVAL_MS = 500;
+const REQUEST_TIMEOUT_MS = 5000;
+/** A path is appended to the service's first public domain; a full URL is used as given. */
+function healthUrl(check, fqdn) {
+    if (/^https?:\/\//.test(check))
+        return check;
+    return fqdn ? `https://${fqdn}${check}` : undefined;
+}
+async function probe(url, deadline, sleep = (ms) => new Promise((r) => setTimeout(r, ms))) {
+    const http = new lib_HttpClient(`${PRODUCT}/${VERSION} health-check`, [], {
+        socketTimeout: REQUEST_TIMEOUT_MS,
+        allowRetries: false
+    });
+    let detail = 'no answer';
+    try {
+        for (;;) {
+            try {
+                const res = await http.get(url);
+                const status = res.message.statusCode ?? 0;
+                await res.readBody();
+                if (status >= 200 && status < 300)
+                    return { ok: true, url, detail: `HTTP ${status}` };
+                detail = `HTTP ${status}`;
+            }
+            catch (err) {
+                detail = err instanceof Error ? err.message : String(err);
+            }
+            if (Date.now() + INTERVAL_MS >= deadline)
+                return { ok: false, url, detail: `last answer: ${detail}` };
+            await sleep(INTERVAL_MS);
+        }
+    }
+    finally {
+        http.dispose();
+    }
+}
+/** Probes each instance's URL at once; names without a public domain fail with a reason. */
+async function probeAll(check, targets, deadline) {
+    const results = await Promise.all(targets.map(async (t) => {
+        const url = healthUrl(check, t.fqdn);
+        if (!url)
+            return [
+                t.name,
+                {
+                    ok: false,
+                    url: check,
+                    detail: 'it has no public domain to probe; give health-check as a full URL'
+                }
+            ];
+        return [t.name, await probe(url, deadline)];
+    }));
+    return new Map(results);
+}
+
 ;// CONCATENATED MODULE: ./src/spec/check.ts
 /** Rules that span several objects of a spec: unique names, what refers to what. */
 
@@ -32029,14 +32106,14 @@ function decodeLog(item) {
 
 
 /** How long a server-side wait may block: what is left of the run, less a moment to report. */
-function waitBudgetMs(deadline) {
-    return Math.max(1, deadline - Date.now() - 1000);
+function waitBudgetMs(deadline, marginMs = 1000) {
+    return Math.max(1, deadline - Date.now() - marginMs);
 }
 /** One wait request for the whole set; per object (in order), whether it got there and where it is. */
-async function waitForRefs(client, refs, state, deadline) {
+async function waitForRefs(client, refs, state, deadline, marginMs = 1000) {
     if (refs.length === 0)
         return [];
-    const timeout_ms = waitBudgetMs(deadline);
+    const timeout_ms = waitBudgetMs(deadline, marginMs);
     const r = await client.instances.wait(refs.map((ref) => ({ ...ref, state, timeout_ms })));
     return refs.map((_, i) => {
         const item = r.items[i];
@@ -32060,8 +32137,8 @@ const byNames = async (names, fn) => {
     const results = await fn(names.map((name) => ({ name })));
     return new Map(names.map((name, i) => [name, results[i]]));
 };
-function waitFor(client, names, state, deadline) {
-    return byNames(names, (refs) => waitForRefs(client, refs, state, deadline));
+function waitFor(client, names, state, deadline, marginMs = 1000) {
+    return byNames(names, (refs) => waitForRefs(client, refs, state, deadline, marginMs));
 }
 /**
  * Stops (draining when asked) and deletes a set: with no drain, one DELETE (the API
@@ -32099,6 +32176,28 @@ async function retireRefs(client, refs, drainMs, deadline) {
 }
 function retire(client, names, drainMs, deadline) {
     return byNames(names, (refs) => retireRefs(client, refs, drainMs, deadline));
+}
+/**
+ * Names that stopped within `settleMs` of reaching `running`, with why. Unikernels that crash
+ * do so within milliseconds of boot; a server-side wait for `stopped` that runs out is the
+ * good news.
+ */
+async function crashedSoon(client, names, deadline, settleMs) {
+    const out = new Map();
+    if (names.length === 0)
+        return out;
+    const window = Math.min(deadline - 1000, Date.now() + settleMs);
+    const stopped = await waitFor(client, names, 'stopped', window, 0);
+    const down = names.filter((n) => stopped.get(n)?.ok);
+    if (down.length === 0)
+        return out;
+    const r = await client.instances.get(down.map((name) => ({ name })));
+    down.forEach((name, i) => {
+        const inst = r.items[i]?.ok ? r.items[i].value : undefined;
+        const exit = inst?.exit_code !== undefined ? `, exit code ${inst.exit_code}` : '';
+        out.set(name, `it stopped right after it started (stop_reason ${inst?.stop_reason ?? '?'}${exit})`);
+    });
+    return out;
 }
 /** The last `bytes` of each instance's console, in one request. */
 async function logTails(client, names, bytes = 2048) {
@@ -32312,6 +32411,7 @@ function planEntries(plan) {
 
 
 
+
 class DeployBlocked extends Error {
     reasons;
     constructor(reasons) {
@@ -32488,6 +32588,13 @@ async function deploy(client, spec, opts, log, out) {
         else
             ledger.set('instance', c.name, { state: w.state });
     }
+    const upSurges = rolling.filter((p) => surgeResults.get(p.name)?.running);
+    for (const [name, why] of await crashedSoon(client, upSurges.map((p) => surges.get(p.name)), opts.deadline, opts.settleMs)) {
+        const p = upSurges.find((x) => surges.get(x.name) === name);
+        Object.assign(surgeResults.get(p.name), { running: false, error: why });
+    }
+    if (opts.healthCheck)
+        await checkHealth(opts.healthCheck, rolling, surgeResults, opts, log);
     // Phase 4: the rolling swap, for every replacement whose surge is serving.
     if (rolling.length > 0)
         await rollingSwap(client, rolling, surges, surgeResults, ledger, notes, opts, log);
@@ -32558,6 +32665,16 @@ async function rollingSwap(client, rolling, surges, surgeResults, ledger, notes,
         });
         const made = await createAll(client, swapped.map((p) => ({ p, name: p.name })), opts, log);
         const waited = await waitFor(client, swapped.filter((p) => made.get(p.name)?.instance).map((p) => p.name), 'running', opts.deadline);
+        const crashed = await crashedSoon(client, swapped.filter((p) => waited.get(p.name)?.ok).map((p) => p.name), opts.deadline, opts.settleMs);
+        for (const [name, why] of crashed)
+            waited.set(name, { ok: false, error: why });
+        if (opts.healthCheck) {
+            const up = swapped.filter((p) => waited.get(p.name)?.ok);
+            const probes = await probeAll(opts.healthCheck, up.map((p) => ({ name: p.name, fqdn: fqdnOf(made.get(p.name)?.instance) })), opts.deadline);
+            for (const [name, r] of probes)
+                if (!r.ok)
+                    waited.set(name, { ok: false, error: `health check ${r.url} failed (${r.detail})` });
+        }
         const finished = [];
         for (const p of swapped) {
             const m = made.get(p.name);
@@ -32586,6 +32703,22 @@ async function rollingSwap(client, rolling, surges, surgeResults, ledger, notes,
                 notes.push(`surge '${surges.get(p.name)}' could not be removed: ${gone.get(surges.get(p.name))?.error}; the next deploy removes it`);
         }
     });
+}
+const fqdnOf = (inst) => inst?.service_group?.domains?.[0]?.fqdn;
+/** Surges that run must also pass the health check before anything old is touched. */
+async function checkHealth(check, rolling, surgeResults, opts, log) {
+    const up = rolling.filter((p) => surgeResults.get(p.name)?.running);
+    if (up.length === 0)
+        return;
+    const probes = await log.group(`Health check of ${up.length} new version(s)`, () => probeAll(check, up.map((p) => ({ name: p.name, fqdn: fqdnOf(surgeResults.get(p.name)?.instance) })), opts.deadline));
+    for (const [name, r] of probes) {
+        log.info(`health check ${r.url} for '${name}': ${r.ok ? 'healthy' : 'failed'} (${r.detail})`);
+        if (!r.ok)
+            Object.assign(surgeResults.get(name), {
+                running: false,
+                error: `health check ${r.url} failed (${r.detail})`
+            });
+    }
 }
 /** One read of every spec instance, so the report shows what runs now (and its boot time). */
 async function finalRead(client, ledger, names) {
@@ -34098,11 +34231,6 @@ class ServicesApi {
 var external_node_http_ = __nccwpck_require__(7067);
 ;// CONCATENATED MODULE: external "node:https"
 const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
-;// CONCATENATED MODULE: ./src/version.ts
-/** Kept equal to package.json's version by test/unit/version.test.ts. */
-const VERSION = '0.1.0';
-const PRODUCT = 'ukc-deploy';
-
 ;// CONCATENATED MODULE: ./src/ukc/transport.ts
 /**
  * One HTTP exchange with the UKC API, done right: bearer token, JSON both ways, a timeout on

@@ -27,6 +27,8 @@ export interface FaultRule {
   delay_ms?: number
   /** How many matching requests it hits before it is spent (default 1; -1: forever). */
   times?: number
+  /** Matching requests to let through untouched before the fault starts hitting. */
+  skip?: number
   /**
    * `before` (default): the request is not processed. `after`: it is processed and then the
    * answer is lost or replaced, as when a connection drops after the server acted.
@@ -35,14 +37,14 @@ export interface FaultRule {
 }
 
 export class Faults {
-  private rules: (FaultRule & { left: number })[] = []
+  private rules: (FaultRule & { left: number; skipped: number })[] = []
 
   add(rule: FaultRule): void {
     if (!FAULT_KINDS.includes(rule.kind))
       throw new Error(`Unknown fault kind '${rule.kind}'; valid: ${FAULT_KINDS.join(', ')}`)
     if (typeof rule.path !== 'string' || !rule.path.startsWith('/'))
       throw new Error("A fault needs a 'path' starting with '/'")
-    this.rules.push({ ...rule, left: rule.times ?? 1 })
+    this.rules.push({ ...rule, left: rule.times ?? 1, skipped: 0 })
   }
 
   clear(): void {
@@ -61,7 +63,12 @@ export class Faults {
         (!r.method || r.method.toUpperCase() === method) &&
         (r.path.endsWith('*') ? path.startsWith(r.path.slice(0, -1)) : r.path === path)
     )
-    if (rule && rule.left > 0) rule.left--
+    if (!rule) return undefined
+    if (rule.skipped < (rule.skip ?? 0)) {
+      rule.skipped++
+      return undefined
+    }
+    if (rule.left > 0) rule.left--
     return rule
   }
 }

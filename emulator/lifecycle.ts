@@ -16,6 +16,15 @@ export const STOP_REASON = { userClean: 15, userForced: 28, appExit: 3, scaleToZ
 
 const RESTART_BACKOFF_MS = [0, 5000, 10000, 20000, 40000]
 
+/** One state change of one instance, for tests that check there was never a gap in service. */
+export interface TimelineEntry {
+  time: number
+  uuid: string
+  name: string
+  group?: string
+  state: InstanceState | 'created' | 'deleted'
+}
+
 interface Waiter {
   targets: { uuid: string; state: string }[]
   resolve: () => void
@@ -23,6 +32,7 @@ interface Waiter {
 
 export class Lifecycle {
   private waiters = new Set<Waiter>()
+  readonly timeline: TimelineEntry[] = []
 
   constructor(
     private readonly store: Store,
@@ -47,7 +57,19 @@ export class Lifecycle {
     inst.epoch++
     if (inst.state !== state) inst.previous_state = inst.state
     inst.state = state
+    this.record(inst, state)
     this.notify()
+  }
+
+  record(inst: InstanceRec, state: TimelineEntry['state']): void {
+    this.timeline.push({
+      time: Date.now(),
+      uuid: inst.uuid,
+      name: inst.name,
+      group: inst.service_group,
+      state
+    })
+    if (this.timeline.length > 20000) this.timeline.shift()
   }
 
   log(inst: InstanceRec, line: string): void {
@@ -193,6 +215,7 @@ export class Lifecycle {
   }
 
   clear(): void {
+    this.timeline.length = 0
     for (const inst of this.store.instances.values()) this.forget(inst)
     for (const w of this.waiters) w.resolve()
     this.waiters.clear()

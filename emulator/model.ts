@@ -183,6 +183,7 @@ export function newGroup(
 export function destroyInstance(ctx: Ctx, inst: InstanceRec): void {
   const { store } = ctx
   ctx.life.forget(inst)
+  ctx.life.record(inst, 'deleted')
   store.instances.delete(inst.uuid)
   if (inst.service_group) {
     const group = store.groups.get(inst.service_group)

@@ -14,7 +14,7 @@ import { volumeRoutes } from './api/volumes.js'
 import type { Ctx, Req, Routes, Settings } from './context.js'
 import { requestError, toErrorResponse, unauthorized, type Res } from './envelope.js'
 import { Faults, Journal, type FaultRule, type JournalEntry } from './faults.js'
-import { Lifecycle, type Timing } from './lifecycle.js'
+import { Lifecycle, type TimelineEntry, type Timing } from './lifecycle.js'
 import { destroyInstance } from './model.js'
 import { pushImage } from './registry.js'
 import { defaultQuotas, digestOf, Store, type ImageRec, type Quotas } from './state.js'
@@ -223,6 +223,11 @@ export class Emulator {
     return this.journalLog.list()
   }
 
+  /** Every instance state change since the last reset, oldest first. */
+  timeline(): TimelineEntry[] {
+    return [...this.life.timeline]
+  }
+
   // ---- HTTP ----
 
   private async readBody(req: IncomingMessage): Promise<Buffer | undefined> {
@@ -390,6 +395,8 @@ export class Emulator {
           return ok()
         case 'GET /_emulator/journal':
           return ok({ requests: this.journal() })
+        case 'GET /_emulator/timeline':
+          return ok({ timeline: this.timeline() })
         case 'DELETE /_emulator/journal':
           this.journalLog.clear()
           return ok()

@@ -2,7 +2,7 @@
  * Runs the bundled action (dist/index.js) the way the runner does: inputs as INPUT_* env
  * variables, outputs and the job summary written to files, and reads all of it back.
  */
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -48,6 +48,8 @@ export async function runAction(
     env?: Record<string, string>
     event?: unknown
     eventName?: string
+    /** Gets the runner's process, e.g. to kill it mid-run as a cancelled job would be. */
+    control?: (child: ChildProcess) => void
   } = {}
 ): Promise<ActionRun> {
   const ws = opts.workspace ?? workspace()
@@ -75,6 +77,8 @@ export async function runAction(
   }
   for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v
   const child = spawn(process.execPath, [DIST], { env, cwd: ws })
+  opts.control?.(child)
+  opts.control?.(child)
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (c) => (stdout += c))

@@ -282,6 +282,7 @@ async function create(ctx: Ctx, req: Req): Promise<Res> {
         attach(vol, inst, m)
       }
       store.instances.set(inst.uuid, inst)
+      life.record(inst, 'created')
       if (group) {
         group.instances.push(inst.uuid)
         // A second instance in an implicit group makes the group persistent (§6.5.1).

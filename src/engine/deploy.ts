@@ -7,11 +7,13 @@
 import { createHash } from 'node:crypto'
 import type { Spec } from '../spec/schema.js'
 import type { UkcClient } from '../ukc/client.js'
+import type { Instance } from '../ukc/types.js'
 import { describeItem } from '../ukc/envelope.js'
 import { createRequest, safeCreate, type Created } from './create.js'
+import { probeAll } from './health.js'
 import { Ledger, type Progress } from './ledger.js'
 import { byName, observe } from './observe.js'
-import { logTails, mapLimit, retire, waitFor } from './ops.js'
+import { crashedSoon, logTails, mapLimit, retire, waitFor } from './ops.js'
 import { planDeploy, planEntries, type InstancePlan } from './plan.js'
 import type { EngineOptions, Logger } from './types.js'
 
@@ -215,6 +217,18 @@ export async function deploy(
     else ledger.set('instance', c.name, { state: w.state })
   }
 
+  const upSurges = rolling.filter((p) => surgeResults.get(p.name)?.running)
+  for (const [name, why] of await crashedSoon(
+    client,
+    upSurges.map((p) => surges.get(p.name)!),
+    opts.deadline,
+    opts.settleMs
+  )) {
+    const p = upSurges.find((x) => surges.get(x.name) === name)!
+    Object.assign(surgeResults.get(p.name)!, { running: false, error: why })
+  }
+  if (opts.healthCheck) await checkHealth(opts.healthCheck, rolling, surgeResults, opts, log)
+
   // Phase 4: the rolling swap, for every replacement whose surge is serving.
   if (rolling.length > 0)
     await rollingSwap(client, rolling, surges, surgeResults, ledger, notes, opts, log)
@@ -357,6 +371,24 @@ async function rollingSwap(
       'running',
       opts.deadline
     )
+    const crashed = await crashedSoon(
+      client,
+      swapped.filter((p) => waited.get(p.name)?.ok).map((p) => p.name),
+      opts.deadline,
+      opts.settleMs
+    )
+    for (const [name, why] of crashed) waited.set(name, { ok: false, error: why })
+    if (opts.healthCheck) {
+      const up = swapped.filter((p) => waited.get(p.name)?.ok)
+      const probes = await probeAll(
+        opts.healthCheck,
+        up.map((p) => ({ name: p.name, fqdn: fqdnOf(made.get(p.name)?.instance) })),
+        opts.deadline
+      )
+      for (const [name, r] of probes)
+        if (!r.ok)
+          waited.set(name, { ok: false, error: `health check ${r.url} failed (${r.detail})` })
+    }
     const finished: InstancePlan[] = []
     for (const p of swapped) {
       const m = made.get(p.name)!
@@ -396,6 +428,36 @@ async function rollingSwap(
         )
     }
   })
+}
+
+const fqdnOf = (inst: Instance | undefined): string | undefined =>
+  inst?.service_group?.domains?.[0]?.fqdn
+
+/** Surges that run must also pass the health check before anything old is touched. */
+async function checkHealth(
+  check: string,
+  rolling: InstancePlan[],
+  surgeResults: Map<string, Created & { running?: boolean; error?: string }>,
+  opts: EngineOptions,
+  log: Logger
+): Promise<void> {
+  const up = rolling.filter((p) => surgeResults.get(p.name)?.running)
+  if (up.length === 0) return
+  const probes = await log.group(`Health check of ${up.length} new version(s)`, () =>
+    probeAll(
+      check,
+      up.map((p) => ({ name: p.name, fqdn: fqdnOf(surgeResults.get(p.name)?.instance) })),
+      opts.deadline
+    )
+  )
+  for (const [name, r] of probes) {
+    log.info(`health check ${r.url} for '${name}': ${r.ok ? 'healthy' : 'failed'} (${r.detail})`)
+    if (!r.ok)
+      Object.assign(surgeResults.get(name)!, {
+        running: false,
+        error: `health check ${r.url} failed (${r.detail})`
+      })
+  }
 }
 
 /** One read of every spec instance, so the report shows what runs now (and its boot time). */

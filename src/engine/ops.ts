@@ -15,8 +15,8 @@ export interface Outcome {
 }
 
 /** How long a server-side wait may block: what is left of the run, less a moment to report. */
-export function waitBudgetMs(deadline: number): number {
-  return Math.max(1, deadline - Date.now() - 1000)
+export function waitBudgetMs(deadline: number, marginMs = 1000): number {
+  return Math.max(1, deadline - Date.now() - marginMs)
 }
 
 /** One wait request for the whole set; per object (in order), whether it got there and where it is. */
@@ -24,10 +24,11 @@ export async function waitForRefs(
   client: UkcClient,
   refs: ObjectRef[],
   state: InstanceState,
-  deadline: number
+  deadline: number,
+  marginMs = 1000
 ): Promise<Outcome[]> {
   if (refs.length === 0) return []
-  const timeout_ms = waitBudgetMs(deadline)
+  const timeout_ms = waitBudgetMs(deadline, marginMs)
   const r = await client.instances.wait(refs.map((ref) => ({ ...ref, state, timeout_ms })))
   return refs.map((_, i) => {
     const item = r.items[i]
@@ -59,9 +60,10 @@ export function waitFor(
   client: UkcClient,
   names: string[],
   state: InstanceState,
-  deadline: number
+  deadline: number,
+  marginMs = 1000
 ): Promise<Map<string, Outcome>> {
-  return byNames(names, (refs) => waitForRefs(client, refs, state, deadline))
+  return byNames(names, (refs) => waitForRefs(client, refs, state, deadline, marginMs))
 }
 
 /**
@@ -114,6 +116,35 @@ export function retire(
   deadline: number
 ): Promise<Map<string, Outcome>> {
   return byNames(names, (refs) => retireRefs(client, refs, drainMs, deadline))
+}
+
+/**
+ * Names that stopped within `settleMs` of reaching `running`, with why. Unikernels that crash
+ * do so within milliseconds of boot; a server-side wait for `stopped` that runs out is the
+ * good news.
+ */
+export async function crashedSoon(
+  client: UkcClient,
+  names: string[],
+  deadline: number,
+  settleMs: number
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>()
+  if (names.length === 0) return out
+  const window = Math.min(deadline - 1000, Date.now() + settleMs)
+  const stopped = await waitFor(client, names, 'stopped', window, 0)
+  const down = names.filter((n) => stopped.get(n)?.ok)
+  if (down.length === 0) return out
+  const r = await client.instances.get(down.map((name) => ({ name })))
+  down.forEach((name, i) => {
+    const inst = r.items[i]?.ok ? r.items[i].value : undefined
+    const exit = inst?.exit_code !== undefined ? `, exit code ${inst.exit_code}` : ''
+    out.set(
+      name,
+      `it stopped right after it started (stop_reason ${inst?.stop_reason ?? '?'}${exit})`
+    )
+  })
+  return out
 }
 
 /** The last `bytes` of each instance's console, in one request. */

@@ -3,11 +3,21 @@ import type { Inputs } from '../inputs.js'
 import type { EngineOptions } from './types.js'
 
 export const CREATE_CONCURRENCY = 8
+/** Default settle window of a rollout; UKC_SETTLE_MS overrides it (tests, slow-crashing apps). */
+export const SETTLE_MS = 2000
+
+function settleMs(env: Record<string, string | undefined>): number {
+  const v = Number(env.UKC_SETTLE_MS)
+  return env.UKC_SETTLE_MS !== undefined && Number.isInteger(v) && v >= 0 && v <= 600000
+    ? v
+    : SETTLE_MS
+}
 
 export function engineOptions(
   inputs: Inputs,
   startedAt = Date.now(),
-  preview = false
+  preview = false,
+  env: Record<string, string | undefined> = process.env
 ): EngineOptions {
   return {
     command: inputs.command,
@@ -18,7 +28,9 @@ export function engineOptions(
     strategy: inputs.strategy,
     onFailure: inputs.onFailure ?? (preview ? 'rollback' : 'keep'),
     failOn: inputs.failOn,
-    concurrency: CREATE_CONCURRENCY
+    concurrency: CREATE_CONCURRENCY,
+    healthCheck: inputs.healthCheck,
+    settleMs: settleMs(env)
   }
 }
 

@@ -76,4 +76,8 @@ export interface EngineOptions {
   failOn: 'any' | 'all' | 'never'
   /** Creates in flight at once (creates are one POST per instance). */
   concurrency: number
+  /** A path or URL that must answer 2xx before a rollout goes on (the health-check input). */
+  healthCheck?: string
+  /** How long a new version must stay running before a rollout retires anything old. */
+  settleMs: number
 }
