@@ -31799,7 +31799,7 @@ async function probe(url, deadline, sleep = (ms) => new Promise((r) => setTimeou
         socketTimeout: REQUEST_TIMEOUT_MS,
         allowRetries: false
     });
-    let detail = 'no answer';
+    let detail;
     try {
         for (;;) {
             try {

@@ -30,7 +30,7 @@ export async function probe(
     socketTimeout: REQUEST_TIMEOUT_MS,
     allowRetries: false
   })
-  let detail = 'no answer'
+  let detail: string
   try {
     for (;;) {
       try {
