@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6536);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7851);
 /** The action's entry point (action.yml runs dist/index.js, bundled from here). */
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -28384,7 +28384,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6536:
+/***/ 7851:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31463,6 +31463,397 @@ class InvalidNameError extends Error {
     }
 }
 
+;// CONCATENATED MODULE: ./src/ukc/names.ts
+/**
+ * The API's naming rules (the API brief, "Specifying an Object by Name"): RFC 1035 labels,
+ * upper case folded to lower case, at most 121 characters, not an FQDN. Checked here so a bad
+ * name fails before any request, with the rule it broke.
+ */
+
+const MAX_NAME_LENGTH = 121;
+const MAX_LABEL_LENGTH = 63;
+/** Returns the name as the API will store it (lower case), or throws naming the broken rule. */
+function checkName(value) {
+    const name = value.toLowerCase();
+    const fail = (rule) => {
+        throw new InvalidNameError(value, rule);
+    };
+    if (name.length === 0)
+        fail('it is empty');
+    if (name.length > MAX_NAME_LENGTH)
+        fail(`it has ${name.length} characters; at most ${MAX_NAME_LENGTH} are allowed`);
+    if (name.endsWith('.'))
+        fail('it must not end with a dot (it must not be a fully-qualified domain name)');
+    const bad = /[^a-z0-9.-]/.exec(name);
+    if (bad)
+        fail(`'${bad[0]}' is not allowed; only letters, digits, hyphens and dots are`);
+    if (name.includes('--') || name.includes('..'))
+        fail('consecutive hyphens or dots are not allowed');
+    for (const label of name.split('.')) {
+        if (label.length === 0)
+            fail('a dot-separated label is empty');
+        if (label.length > MAX_LABEL_LENGTH)
+            fail(`the label '${label}' has ${label.length} characters; at most ${MAX_LABEL_LENGTH} are allowed`);
+        if (!/^[a-z]/.test(label))
+            fail(`the label '${label}' must start with a letter`);
+        if (!/[a-z0-9]$/.test(label))
+            fail(`the label '${label}' must end with a letter or a digit`);
+    }
+    return name;
+}
+function isValidName(value) {
+    try {
+        checkName(value);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+function isUuid(value) {
+    return UUID_RE.test(value);
+}
+
+;// CONCATENATED MODULE: ./src/spec/expand.ts
+/**
+ * `${VAR}` in spec text, taken from the environment. `${VAR:-default}` gives a default and
+ * `$${` stands for a literal `${`. An unset variable is reported, never silently empty.
+ */
+const PATTERN = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+function expandVars(text, env) {
+    const missing = [];
+    let expanded = false;
+    const value = text.replace(PATTERN, (whole, name, fallback) => {
+        if (whole === '$${')
+            return '${';
+        expanded = true;
+        const v = env[name];
+        if (v !== undefined && v !== '')
+            return v;
+        if (fallback !== undefined)
+            return fallback;
+        if (v === undefined)
+            missing.push(name);
+        return v ?? '';
+    });
+    return { value, missing, expanded };
+}
+
+;// CONCATENATED MODULE: ./src/spec/services.ts
+const HANDLERS = ['tls', 'http', 'redirect'];
+/** The rule a service breaks, or undefined when the API will accept it. */
+function handlerProblem(s) {
+    const h = new Set(s.handlers ?? []);
+    const list = [...h].join('+') || 'no handlers';
+    if ((s.handlers ?? []).length !== h.size)
+        return 'lists a handler twice';
+    if (s.port === 80) {
+        if (!h.has('http') || h.has('tls'))
+            return `port 80 needs the http handler and no tls (got ${list}); e.g. 80:443/http+redirect`;
+        return undefined;
+    }
+    if (h.has('redirect'))
+        return `the redirect handler is only allowed on port 80 (got it on ${s.port})`;
+    if (s.port === 443)
+        return h.has('http') && h.has('tls')
+            ? undefined
+            : `port 443 needs the http and tls handlers (got ${list}); e.g. 443:8080/http+tls`;
+    if (!h.has('tls') || h.has('http'))
+        return `port ${s.port} needs the tls handler and no http (got ${list}); e.g. ${s.port}:${s.destination_port ?? s.port}/tls`;
+    return undefined;
+}
+/**
+ * `443:8080` → HTTPS on 443 plus the HTTP→HTTPS redirect on 80 (what kraft does);
+ * `A:B/h1+h2` → one service with those handlers; `N` → N:N with the default for the port.
+ */
+function parsePort(text) {
+    const m = /^(\d{1,5})(?::(\d{1,5}))?(?:\/([a-z+]+))?$/.exec(text.trim());
+    if (!m)
+        return `"${text}" is not a port mapping; use PORT:DEST[/handler+handler], e.g. 443:8080 or 8443:8443/tls`;
+    const port = Number(m[1]);
+    const dest = m[2] !== undefined ? Number(m[2]) : port;
+    for (const p of [port, dest])
+        if (p < 1 || p > 65535)
+            return `port ${p} is outside 1..65535`;
+    if (m[3] !== undefined) {
+        const handlers = m[3].split('+');
+        const bad = handlers.find((h) => !HANDLERS.includes(h));
+        if (bad)
+            return `"${bad}" is not a handler; valid: ${HANDLERS.join(', ')}`;
+        return [{ port, destination_port: dest, handlers: handlers }];
+    }
+    if (port === 443)
+        return [
+            { port: 443, destination_port: dest, handlers: ['http', 'tls'] },
+            { port: 80, destination_port: 443, handlers: ['http', 'redirect'] }
+        ];
+    if (port === 80)
+        return [{ port: 80, destination_port: dest, handlers: ['http'] }];
+    return [{ port, destination_port: dest, handlers: ['tls'] }];
+}
+
+;// CONCATENATED MODULE: ./src/spec/shorthand.ts
+
+
+
+const SHORTHAND_INPUTS = {
+    name: 'name',
+    image: 'image',
+    memory: 'memory',
+    vcpus: 'vcpus',
+    args: 'args',
+    env: 'env',
+    ports: 'ports',
+    domain: 'domain',
+    replicas: 'replicas',
+    scaleToZero: 'scale-to-zero',
+    restartPolicy: 'restart-policy'
+};
+function hasShorthand(s) {
+    return Object.values(s).some((v) => Array.isArray(v) ? v.length > 0 : v !== undefined && v !== '');
+}
+/** `256`, `256M`, `256Mi`, `1G`, `1Gi` → MiB. */
+function parseMemory(text) {
+    const m = /^(\d+)\s*(Mi|M|MB|MiB|Gi|G|GB|GiB)?$/i.exec(text.trim());
+    if (!m)
+        return `"${text}" is not a memory size; use MiB (256) or a unit: 256Mi, 1Gi`;
+    const n = Number(m[1]);
+    return m[2] && /^g/i.test(m[2]) ? n * 1024 : n;
+}
+/** `KEY=VALUE` lines; `${VAR}` is expanded. Blank lines and `#` comments are skipped. */
+function parseKeyValues(lines, input, problems, env) {
+    const out = {};
+    lines.forEach((line, i) => {
+        if (line.trim() === '' || line.trim().startsWith('#'))
+            return;
+        const eq = line.indexOf('=');
+        const key = eq > 0 ? line.slice(0, eq).trim() : '';
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+            problems.add({ file: `input '${input}'`, line: i + 1 }, `expected KEY=VALUE, got "${eq > 0 ? `${key}=…` : line.slice(0, 40)}"`);
+            return;
+        }
+        const x = expandVars(line.slice(eq + 1), env);
+        for (const name of x.missing)
+            problems.add({ file: `input '${input}'`, line: i + 1 }, `\${${name}} is not set in the environment`);
+        out[key] = x.value;
+    });
+    return out;
+}
+function shorthandSpec(s, problems, env) {
+    const at = (input) => ({ file: `input '${SHORTHAND_INPUTS[input]}'` });
+    let name = s.name ?? '';
+    if (!name)
+        problems.add(at('name'), 'is required when the shorthand inputs describe the instance (or give a spec)');
+    else {
+        try {
+            name = checkName(name);
+        }
+        catch (err) {
+            problems.add(at('name'), err.message);
+        }
+    }
+    if (!s.image)
+        problems.add(at('image'), 'is required when the shorthand inputs describe the instance (or give a spec)');
+    const int = (input, text, min, max) => {
+        if (text === undefined || text === '')
+            return undefined;
+        if (!/^\d+$/.test(text.trim()) || Number(text) < min || Number(text) > max) {
+            problems.add(at(input), `must be a whole number from ${min} to ${max}, got "${text}"`);
+            return undefined;
+        }
+        return Number(text);
+    };
+    let memory;
+    if (s.memory) {
+        const m = parseMemory(s.memory);
+        if (typeof m === 'string')
+            problems.add(at('memory'), m);
+        else
+            memory = m;
+    }
+    const services = [];
+    for (const [i, p] of (s.ports ?? [])
+        .flatMap((l) => l.split(','))
+        .filter((p) => p.trim())
+        .entries()) {
+        const parsed = parsePort(p);
+        if (typeof parsed === 'string')
+            problems.add({ ...at('ports'), line: i + 1 }, parsed);
+        else {
+            for (const svc of parsed) {
+                const why = handlerProblem(svc);
+                if (why)
+                    problems.add({ ...at('ports'), line: i + 1 }, why);
+                else if (services.some((x) => x.port === svc.port))
+                    problems.add({ ...at('ports'), line: i + 1 }, `port ${svc.port} is published twice`);
+                else
+                    services.push(svc);
+            }
+        }
+    }
+    if (s.domain && services.length === 0)
+        problems.add(at('domain'), 'needs published ports (the ports input) to serve on');
+    let scaleToZero;
+    if (s.scaleToZero) {
+        const m = /^(on|off|idle)(?::(\d+))?$/.exec(s.scaleToZero.trim());
+        if (!m)
+            problems.add(at('scaleToZero'), `must be on, off or idle, optionally with a cooldown in ms (idle:5000), got "${s.scaleToZero}"`);
+        else
+            scaleToZero = {
+                policy: m[1],
+                ...(m[2] ? { cooldown_time_ms: Number(m[2]) } : {})
+            };
+    }
+    if (s.restartPolicy && !['never', 'always', 'on-failure'].includes(s.restartPolicy))
+        problems.add(at('restartPolicy'), `must be never, always or on-failure, got "${s.restartPolicy}"`);
+    const replicas = int('replicas', s.replicas, 0, 253) ?? 0;
+    const where = { file: 'inputs' };
+    const base = {
+        name,
+        image: s.image ?? '',
+        memory_mb: memory,
+        vcpus: int('vcpus', s.vcpus, 1, 64),
+        args: s.args && s.args.length > 0 ? s.args : undefined,
+        env: parseKeyValues(s.env ?? [], 'env', problems, env),
+        service_group: services.length > 0 ? name : undefined,
+        volumes: [],
+        scale_to_zero: scaleToZero,
+        restart_policy: (s.restartPolicy || undefined),
+        features: [],
+        where
+    };
+    return {
+        source: 'inputs',
+        service_groups: services.length > 0
+            ? [{ name, services, domains: s.domain ? [{ name: s.domain.toLowerCase() }] : [], where }]
+            : [],
+        volumes: [],
+        instances: [
+            base,
+            ...Array.from({ length: replicas }, (_, n) => ({
+                ...base,
+                name: `${name}-${n + 1}`,
+                replica_of: name
+            }))
+        ]
+    };
+}
+
+;// CONCATENATED MODULE: ./src/inputs.ts
+/**
+ * Every input of action.yml, read once into one typed, checked object. The reader is passed
+ * in, so the CLI can feed the same checks from its flags. All problems are reported at once,
+ * each naming the input and what is valid.
+ */
+
+const COMMANDS = ['deploy', 'plan', 'start', 'stop', 'delete', 'status', 'sweep'];
+const STRATEGIES = ['rolling', 'recreate'];
+const FAIL_ON = ['any', 'all', 'never'];
+const ON_FAILURE = ['rollback', 'keep'];
+const PREVIEW = ['auto', 'true', 'false'];
+class InputError extends Error {
+    problems;
+    constructor(problems) {
+        super(problems.length === 1
+            ? problems[0]
+            : `${problems.length} problems with the inputs:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+        this.problems = problems;
+        this.name = 'InputError';
+    }
+}
+/** Lines of a multiline input, trimmed, blanks dropped; commas split too where `commas` is set. */
+function lines(text, commas = false) {
+    return text
+        .split(commas ? /[\n,]/ : /\n/)
+        .map((l) => l.trim())
+        .filter((l) => l !== '');
+}
+function readInputs(get, env = process.env) {
+    const problems = [];
+    const text = (name) => get(name).trim();
+    const optional = (name) => text(name) || undefined;
+    function oneOf(name, valid, fallback) {
+        const v = text(name) || fallback;
+        if (valid.includes(v.toLowerCase()))
+            return v.toLowerCase();
+        problems.push(`${name}: "${v}" is not valid; use one of ${valid.join(', ')}`);
+        return fallback;
+    }
+    // YAML 1.2 core schema booleans, as @actions/core's getBooleanInput reads them.
+    function flag(name, fallback) {
+        const v = text(name);
+        if (v === '')
+            return fallback;
+        if (['true', 'True', 'TRUE'].includes(v))
+            return true;
+        if (['false', 'False', 'FALSE'].includes(v))
+            return false;
+        problems.push(`${name}: "${v}" is not a boolean; use true or false`);
+        return fallback;
+    }
+    function seconds(name, fallback, min) {
+        const v = text(name);
+        if (v === '')
+            return fallback;
+        if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > 86400) {
+            problems.push(`${name}: "${v}" is not valid; give whole seconds from ${min} to 86400`);
+            return fallback;
+        }
+        return Number(v);
+    }
+    const token = text('token') || env.UKC_TOKEN || '';
+    const command = oneOf('command', COMMANDS, 'deploy');
+    const healthCheck = optional('health-check');
+    if (healthCheck && !healthCheck.startsWith('/') && !/^https?:\/\//.test(healthCheck))
+        problems.push(`health-check: "${healthCheck}" must be a path starting with / or a full http(s) URL`);
+    const inputs = {
+        token,
+        metro: text('metro') || 'fra0',
+        apiUrl: optional('api-url'),
+        command,
+        spec: get('spec').trim() ? get('spec') : undefined,
+        shorthand: {
+            name: optional('name'),
+            image: optional('image'),
+            memory: optional('memory'),
+            vcpus: optional('vcpus'),
+            args: lines(get('args')),
+            env: lines(get('env')),
+            ports: lines(get('ports'), true),
+            domain: optional('domain'),
+            replicas: optional('replicas'),
+            scaleToZero: optional('scale-to-zero'),
+            restartPolicy: optional('restart-policy')
+        },
+        secretEnv: lines(get('secret-env')),
+        names: lines(get('names'), true),
+        wait: flag('wait', true),
+        timeoutSeconds: seconds('timeout', 120, 1),
+        drainTimeoutSeconds: seconds('drain-timeout', 0, 0),
+        strategy: oneOf('strategy', STRATEGIES, 'rolling'),
+        healthCheck,
+        onFailure: text('on-failure') ? oneOf('on-failure', ON_FAILURE, 'keep') : undefined,
+        preview: oneOf('preview', PREVIEW, 'auto'),
+        failOn: oneOf('fail-on', FAIL_ON, 'any'),
+        githubToken: optional('github-token'),
+        comment: flag('comment', true),
+        environment: optional('environment')
+    };
+    const described = inputs.spec !== undefined || hasShorthand(inputs.shorthand);
+    if ((command === 'deploy' || command === 'plan') && !described)
+        problems.push(`spec: ${command} needs a spec (the spec input: a file or inline YAML) or the shorthand inputs name and image`);
+    if (['start', 'stop', 'delete', 'status'].includes(command) &&
+        !described &&
+        inputs.names.length === 0)
+        problems.push(`names: ${command} needs instances: the names input (names or UUIDs, one per line) or a spec`);
+    if (!token)
+        problems.push('token: no UKC API token; set the token input (e.g. token: ${{ secrets.UKC_TOKEN }}) or the UKC_TOKEN environment variable');
+    if (problems.length > 0)
+        throw new InputError(problems);
+    return inputs;
+}
+
 ;// CONCATENATED MODULE: ./src/ukc/envelope.ts
 /**
  * The response envelope (ukc-api.md §3): a top-level status, an optional message, and one
@@ -31541,58 +31932,6 @@ function describeItem(item) {
         return TIMED_OUT_MESSAGE;
     const code = item.code !== undefined ? ` (code ${item.code}${item.codeName ? ` ${item.codeName}` : ''})` : '';
     return `${item.message ?? 'failed'}${code}`;
-}
-
-;// CONCATENATED MODULE: ./src/ukc/names.ts
-/**
- * The API's naming rules (the API brief, "Specifying an Object by Name"): RFC 1035 labels,
- * upper case folded to lower case, at most 121 characters, not an FQDN. Checked here so a bad
- * name fails before any request, with the rule it broke.
- */
-
-const MAX_NAME_LENGTH = 121;
-const MAX_LABEL_LENGTH = 63;
-/** Returns the name as the API will store it (lower case), or throws naming the broken rule. */
-function checkName(value) {
-    const name = value.toLowerCase();
-    const fail = (rule) => {
-        throw new InvalidNameError(value, rule);
-    };
-    if (name.length === 0)
-        fail('it is empty');
-    if (name.length > MAX_NAME_LENGTH)
-        fail(`it has ${name.length} characters; at most ${MAX_NAME_LENGTH} are allowed`);
-    if (name.endsWith('.'))
-        fail('it must not end with a dot (it must not be a fully-qualified domain name)');
-    const bad = /[^a-z0-9.-]/.exec(name);
-    if (bad)
-        fail(`'${bad[0]}' is not allowed; only letters, digits, hyphens and dots are`);
-    if (name.includes('--') || name.includes('..'))
-        fail('consecutive hyphens or dots are not allowed');
-    for (const label of name.split('.')) {
-        if (label.length === 0)
-            fail('a dot-separated label is empty');
-        if (label.length > MAX_LABEL_LENGTH)
-            fail(`the label '${label}' has ${label.length} characters; at most ${MAX_LABEL_LENGTH} are allowed`);
-        if (!/^[a-z]/.test(label))
-            fail(`the label '${label}' must start with a letter`);
-        if (!/[a-z0-9]$/.test(label))
-            fail(`the label '${label}' must end with a letter or a digit`);
-    }
-    return name;
-}
-function isValidName(value) {
-    try {
-        checkName(value);
-        return true;
-    }
-    catch {
-        return false;
-    }
-}
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-function isUuid(value) {
-    return UUID_RE.test(value);
 }
 
 ;// CONCATENATED MODULE: ./src/ukc/scope.ts
@@ -33024,239 +33363,6 @@ async function runEngine(client, spec, opts, log) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/inputs.ts
-const COMMANDS = ['deploy', 'plan', 'start', 'stop', 'delete', 'status', 'sweep'];
-const STRATEGIES = ['rolling', 'recreate'];
-const FAIL_ON = ['any', 'all', 'never'];
-const ON_FAILURE = ['rollback', 'keep'];
-const PREVIEW = ['auto', 'true', 'false'];
-class InputError extends Error {
-    problems;
-    constructor(problems) {
-        super(problems.length === 1
-            ? problems[0]
-            : `${problems.length} problems with the inputs:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-        this.problems = problems;
-        this.name = 'InputError';
-    }
-}
-/** Lines of a multiline input, trimmed, blanks dropped; commas split too where `commas` is set. */
-function lines(text, commas = false) {
-    return text
-        .split(commas ? /[\n,]/ : /\n/)
-        .map((l) => l.trim())
-        .filter((l) => l !== '');
-}
-function readInputs(get, env = process.env) {
-    const problems = [];
-    const text = (name) => get(name).trim();
-    const optional = (name) => text(name) || undefined;
-    function oneOf(name, valid, fallback) {
-        const v = text(name) || fallback;
-        if (valid.includes(v.toLowerCase()))
-            return v.toLowerCase();
-        problems.push(`${name}: "${v}" is not valid; use one of ${valid.join(', ')}`);
-        return fallback;
-    }
-    // YAML 1.2 core schema booleans, as @actions/core's getBooleanInput reads them.
-    function flag(name, fallback) {
-        const v = text(name);
-        if (v === '')
-            return fallback;
-        if (['true', 'True', 'TRUE'].includes(v))
-            return true;
-        if (['false', 'False', 'FALSE'].includes(v))
-            return false;
-        problems.push(`${name}: "${v}" is not a boolean; use true or false`);
-        return fallback;
-    }
-    function seconds(name, fallback, min) {
-        const v = text(name);
-        if (v === '')
-            return fallback;
-        if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > 86400) {
-            problems.push(`${name}: "${v}" is not valid; give whole seconds from ${min} to 86400`);
-            return fallback;
-        }
-        return Number(v);
-    }
-    const token = text('token') || env.UKC_TOKEN || '';
-    const command = oneOf('command', COMMANDS, 'deploy');
-    const healthCheck = optional('health-check');
-    if (healthCheck && !healthCheck.startsWith('/') && !/^https?:\/\//.test(healthCheck))
-        problems.push(`health-check: "${healthCheck}" must be a path starting with / or a full http(s) URL`);
-    const inputs = {
-        token,
-        metro: text('metro') || 'fra0',
-        apiUrl: optional('api-url'),
-        command,
-        spec: get('spec').trim() ? get('spec') : undefined,
-        shorthand: {
-            name: optional('name'),
-            image: optional('image'),
-            memory: optional('memory'),
-            vcpus: optional('vcpus'),
-            args: lines(get('args')),
-            env: lines(get('env')),
-            ports: lines(get('ports'), true),
-            domain: optional('domain'),
-            replicas: optional('replicas'),
-            scaleToZero: optional('scale-to-zero'),
-            restartPolicy: optional('restart-policy')
-        },
-        secretEnv: lines(get('secret-env')),
-        names: lines(get('names'), true),
-        wait: flag('wait', true),
-        timeoutSeconds: seconds('timeout', 120, 1),
-        drainTimeoutSeconds: seconds('drain-timeout', 0, 0),
-        strategy: oneOf('strategy', STRATEGIES, 'rolling'),
-        healthCheck,
-        onFailure: text('on-failure') ? oneOf('on-failure', ON_FAILURE, 'keep') : undefined,
-        preview: oneOf('preview', PREVIEW, 'auto'),
-        failOn: oneOf('fail-on', FAIL_ON, 'any'),
-        githubToken: optional('github-token'),
-        comment: flag('comment', true),
-        environment: optional('environment')
-    };
-    if (!token)
-        problems.push('token: no UKC API token; set the token input (e.g. token: ${{ secrets.UKC_TOKEN }}) or the UKC_TOKEN environment variable');
-    if (problems.length > 0)
-        throw new InputError(problems);
-    return inputs;
-}
-
-;// CONCATENATED MODULE: ./src/report/outputs.ts
-const OUTPUT_NAMES = (/* unused pure expression or super */ null && ([
-    'status',
-    'instance-uuids',
-    'instances',
-    'service-uuids',
-    'services',
-    'url',
-    'urls',
-    'plan'
-]));
-const uuidsMadeBy = (objects, kind) => objects.filter((o) => o.kind === kind && o.createdByRun && o.uuid).map((o) => o.uuid);
-function publicUrls(objects) {
-    const groups = objects.filter((o) => o.kind === 'service_group');
-    const fqdns = [...groups, ...objects.filter((o) => o.kind === 'instance')]
-        .filter((o) => o.state !== 'deleted')
-        .flatMap((o) => o.fqdns);
-    return [...new Set(fqdns)].map((f) => `https://${f}`);
-}
-function outputsOf(result) {
-    const urls = publicUrls(result.objects);
-    return {
-        status: result.status,
-        'instance-uuids': JSON.stringify(uuidsMadeBy(result.objects, 'instance')),
-        instances: JSON.stringify(result.objects
-            .filter((o) => o.kind === 'instance')
-            .map((o) => ({
-            name: o.name,
-            uuid: o.uuid ?? '',
-            state: o.state ?? '',
-            action: o.action,
-            fqdn: o.fqdns[0] ?? '',
-            'private-fqdn': o.privateFqdn ?? '',
-            'private-ip': o.privateIp ?? '',
-            error: o.error ?? ''
-        }))),
-        'service-uuids': JSON.stringify(uuidsMadeBy(result.objects, 'service_group')),
-        services: JSON.stringify(result.objects
-            .filter((o) => o.kind === 'service_group')
-            .map((o) => ({ name: o.name, uuid: o.uuid ?? '', fqdns: o.fqdns, action: o.action }))),
-        url: urls[0] ?? '',
-        urls: JSON.stringify(urls),
-        plan: JSON.stringify(result.plan)
-    };
-}
-
-;// CONCATENATED MODULE: ./src/report/summary.ts
-const ICON = {
-    success: '✅',
-    partial_success: '⚠️',
-    error: '❌'
-};
-const KIND_TITLE = {
-    instance: 'Instances',
-    service_group: 'Service groups',
-    volume: 'Volumes'
-};
-const KIND_NOUN = {
-    instance: 'instance',
-    service_group: 'service group',
-    volume: 'volume'
-};
-/** Table cells: no pipes or newlines, and no HTML. */
-function cell(text) {
-    return (text ?? '')
-        .replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c])
-        .replace(/\|/g, '\\|')
-        .replace(/\r?\n/g, ' ');
-}
-function bootTime(us) {
-    if (us === undefined)
-        return '';
-    return us < 1000 ? `${us} µs` : `${(us / 1000).toFixed(us < 10000 ? 1 : 0)} ms`;
-}
-function totals(objects) {
-    const parts = [];
-    for (const kind of ['instance', 'service_group', 'volume']) {
-        const rows = objects.filter((o) => o.kind === kind);
-        if (rows.length === 0)
-            continue;
-        const counts = new Map();
-        for (const r of rows)
-            counts.set(r.action, (counts.get(r.action) ?? 0) + 1);
-        parts.push(`${rows.length} ${KIND_NOUN[kind]}${rows.length > 1 ? 's' : ''}: ${[...counts].map(([a, n]) => `${n} ${a}`).join(', ')}`);
-    }
-    return parts.join(' · ');
-}
-function table(kind, rows) {
-    const link = (f) => `[${cell(f)}](https://${f})`;
-    const lines = kind === 'instance'
-        ? ['| Name | Action | State | URL | UUID | Boot | Error |', '|---|---|---|---|---|---|---|']
-        : kind === 'service_group'
-            ? ['| Name | Action | URLs | UUID | Error |', '|---|---|---|---|---|']
-            : ['| Name | Action | State | UUID | Error |', '|---|---|---|---|---|'];
-    for (const r of rows) {
-        const err = r.error ? `❌ ${cell(r.error)}` : '';
-        if (kind === 'instance')
-            lines.push(`| ${cell(r.name)} | ${r.action} | ${cell(r.state)} | ${r.fqdns[0] ? link(r.fqdns[0]) : ''} | \`${cell(r.uuid)}\` | ${bootTime(r.bootTimeUs)} | ${err} |`);
-        else if (kind === 'service_group')
-            lines.push(`| ${cell(r.name)} | ${r.action} | ${r.fqdns.map(link).join('<br>')} | \`${cell(r.uuid)}\` | ${err} |`);
-        else
-            lines.push(`| ${cell(r.name)} | ${r.action} | ${cell(r.state)} | \`${cell(r.uuid)}\` | ${err} |`);
-    }
-    return lines.join('\n');
-}
-function summaryMarkdown(result, context = {}) {
-    const out = [];
-    out.push(`### ${ICON[result.status]} ukc-deploy ${result.command}: ${result.status.replace('_', ' ')}${context.title ? ` — ${cell(context.title)}` : ''}`);
-    if (result.error)
-        out.push(`> [!CAUTION]\n> ${result.error.split('\n').map(cell).join('\n> ')}`);
-    const t = totals(result.objects);
-    if (t)
-        out.push(t);
-    for (const kind of ['service_group', 'instance', 'volume']) {
-        const rows = result.objects.filter((o) => o.kind === kind);
-        if (rows.length > 0)
-            out.push(`#### ${KIND_TITLE[kind]}\n\n${table(kind, rows)}`);
-    }
-    if (result.plan.length > 0) {
-        const rows = result.plan.map((p) => `| ${p.kind.replace('_', ' ')} | ${cell(p.name)} | ${p.action}${p.strategy ? ` (${p.strategy})` : ''} | ${cell(p.reason)} |`);
-        const open = result.command === 'plan' ? ' open' : '';
-        out.push(`<details${open}><summary>Plan</summary>\n\n| Kind | Name | Action | Why |\n|---|---|---|---|\n${rows.join('\n')}\n\n</details>`);
-    }
-    if (result.notes.length > 0)
-        out.push(result.notes.map((n) => `- ${cell(n)}`).join('\n'));
-    for (const o of result.objects.filter((x) => x.logTail)) {
-        const log = o.logTail.replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]);
-        out.push(`<details><summary>Console of ${cell(o.name)} (last ${Buffer.byteLength(o.logTail)} bytes)</summary>\n\n<pre>\n${log}\n</pre>\n\n</details>`);
-    }
-    return `${out.join('\n\n')}\n`;
-}
-
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:path"
@@ -33295,31 +33401,6 @@ class Problems {
         if (!this.empty)
             throw new SpecError(this.list);
     }
-}
-
-;// CONCATENATED MODULE: ./src/spec/expand.ts
-/**
- * `${VAR}` in spec text, taken from the environment. `${VAR:-default}` gives a default and
- * `$${` stands for a literal `${`. An unset variable is reported, never silently empty.
- */
-const PATTERN = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
-function expandVars(text, env) {
-    const missing = [];
-    let expanded = false;
-    const value = text.replace(PATTERN, (whole, name, fallback) => {
-        if (whole === '$${')
-            return '${';
-        expanded = true;
-        const v = env[name];
-        if (v !== undefined && v !== '')
-            return v;
-        if (fallback !== undefined)
-            return fallback;
-        if (v === undefined)
-            missing.push(name);
-        return v ?? '';
-    });
-    return { value, missing, expanded };
 }
 
 ;// CONCATENATED MODULE: ./src/spec/read.ts
@@ -33477,59 +33558,6 @@ function obj(shape, what) {
 }
 const req = (read) => ({ read, required: true });
 const opt = (read) => ({ read });
-
-;// CONCATENATED MODULE: ./src/spec/services.ts
-const HANDLERS = ['tls', 'http', 'redirect'];
-/** The rule a service breaks, or undefined when the API will accept it. */
-function handlerProblem(s) {
-    const h = new Set(s.handlers ?? []);
-    const list = [...h].join('+') || 'no handlers';
-    if ((s.handlers ?? []).length !== h.size)
-        return 'lists a handler twice';
-    if (s.port === 80) {
-        if (!h.has('http') || h.has('tls'))
-            return `port 80 needs the http handler and no tls (got ${list}); e.g. 80:443/http+redirect`;
-        return undefined;
-    }
-    if (h.has('redirect'))
-        return `the redirect handler is only allowed on port 80 (got it on ${s.port})`;
-    if (s.port === 443)
-        return h.has('http') && h.has('tls')
-            ? undefined
-            : `port 443 needs the http and tls handlers (got ${list}); e.g. 443:8080/http+tls`;
-    if (!h.has('tls') || h.has('http'))
-        return `port ${s.port} needs the tls handler and no http (got ${list}); e.g. ${s.port}:${s.destination_port ?? s.port}/tls`;
-    return undefined;
-}
-/**
- * `443:8080` → HTTPS on 443 plus the HTTP→HTTPS redirect on 80 (what kraft does);
- * `A:B/h1+h2` → one service with those handlers; `N` → N:N with the default for the port.
- */
-function parsePort(text) {
-    const m = /^(\d{1,5})(?::(\d{1,5}))?(?:\/([a-z+]+))?$/.exec(text.trim());
-    if (!m)
-        return `"${text}" is not a port mapping; use PORT:DEST[/handler+handler], e.g. 443:8080 or 8443:8443/tls`;
-    const port = Number(m[1]);
-    const dest = m[2] !== undefined ? Number(m[2]) : port;
-    for (const p of [port, dest])
-        if (p < 1 || p > 65535)
-            return `port ${p} is outside 1..65535`;
-    if (m[3] !== undefined) {
-        const handlers = m[3].split('+');
-        const bad = handlers.find((h) => !HANDLERS.includes(h));
-        if (bad)
-            return `"${bad}" is not a handler; valid: ${HANDLERS.join(', ')}`;
-        return [{ port, destination_port: dest, handlers: handlers }];
-    }
-    if (port === 443)
-        return [
-            { port: 443, destination_port: dest, handlers: ['http', 'tls'] },
-            { port: 80, destination_port: 443, handlers: ['http', 'redirect'] }
-        ];
-    if (port === 80)
-        return [{ port: 80, destination_port: dest, handlers: ['http'] }];
-    return [{ port, destination_port: dest, handlers: ['tls'] }];
-}
 
 ;// CONCATENATED MODULE: ./src/spec/schema.ts
 /**
@@ -33694,153 +33722,6 @@ function readSpec(root, source, ctx) {
         })
     };
     return spec;
-}
-
-;// CONCATENATED MODULE: ./src/spec/shorthand.ts
-
-
-
-const SHORTHAND_INPUTS = {
-    name: 'name',
-    image: 'image',
-    memory: 'memory',
-    vcpus: 'vcpus',
-    args: 'args',
-    env: 'env',
-    ports: 'ports',
-    domain: 'domain',
-    replicas: 'replicas',
-    scaleToZero: 'scale-to-zero',
-    restartPolicy: 'restart-policy'
-};
-function hasShorthand(s) {
-    return Object.values(s).some((v) => Array.isArray(v) ? v.length > 0 : v !== undefined && v !== '');
-}
-/** `256`, `256M`, `256Mi`, `1G`, `1Gi` → MiB. */
-function parseMemory(text) {
-    const m = /^(\d+)\s*(Mi|M|MB|MiB|Gi|G|GB|GiB)?$/i.exec(text.trim());
-    if (!m)
-        return `"${text}" is not a memory size; use MiB (256) or a unit: 256Mi, 1Gi`;
-    const n = Number(m[1]);
-    return m[2] && /^g/i.test(m[2]) ? n * 1024 : n;
-}
-/** `KEY=VALUE` lines; `${VAR}` is expanded. Blank lines and `#` comments are skipped. */
-function parseKeyValues(lines, input, problems, env) {
-    const out = {};
-    lines.forEach((line, i) => {
-        if (line.trim() === '' || line.trim().startsWith('#'))
-            return;
-        const eq = line.indexOf('=');
-        const key = eq > 0 ? line.slice(0, eq).trim() : '';
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
-            problems.add({ file: `input '${input}'`, line: i + 1 }, `expected KEY=VALUE, got "${eq > 0 ? `${key}=…` : line.slice(0, 40)}"`);
-            return;
-        }
-        const x = expandVars(line.slice(eq + 1), env);
-        for (const name of x.missing)
-            problems.add({ file: `input '${input}'`, line: i + 1 }, `\${${name}} is not set in the environment`);
-        out[key] = x.value;
-    });
-    return out;
-}
-function shorthandSpec(s, problems, env) {
-    const at = (input) => ({ file: `input '${SHORTHAND_INPUTS[input]}'` });
-    let name = s.name ?? '';
-    if (!name)
-        problems.add(at('name'), 'is required when the shorthand inputs describe the instance (or give a spec)');
-    else {
-        try {
-            name = checkName(name);
-        }
-        catch (err) {
-            problems.add(at('name'), err.message);
-        }
-    }
-    if (!s.image)
-        problems.add(at('image'), 'is required when the shorthand inputs describe the instance (or give a spec)');
-    const int = (input, text, min, max) => {
-        if (text === undefined || text === '')
-            return undefined;
-        if (!/^\d+$/.test(text.trim()) || Number(text) < min || Number(text) > max) {
-            problems.add(at(input), `must be a whole number from ${min} to ${max}, got "${text}"`);
-            return undefined;
-        }
-        return Number(text);
-    };
-    let memory;
-    if (s.memory) {
-        const m = parseMemory(s.memory);
-        if (typeof m === 'string')
-            problems.add(at('memory'), m);
-        else
-            memory = m;
-    }
-    const services = [];
-    for (const [i, p] of (s.ports ?? [])
-        .flatMap((l) => l.split(','))
-        .filter((p) => p.trim())
-        .entries()) {
-        const parsed = parsePort(p);
-        if (typeof parsed === 'string')
-            problems.add({ ...at('ports'), line: i + 1 }, parsed);
-        else {
-            for (const svc of parsed) {
-                const why = handlerProblem(svc);
-                if (why)
-                    problems.add({ ...at('ports'), line: i + 1 }, why);
-                else if (services.some((x) => x.port === svc.port))
-                    problems.add({ ...at('ports'), line: i + 1 }, `port ${svc.port} is published twice`);
-                else
-                    services.push(svc);
-            }
-        }
-    }
-    if (s.domain && services.length === 0)
-        problems.add(at('domain'), 'needs published ports (the ports input) to serve on');
-    let scaleToZero;
-    if (s.scaleToZero) {
-        const m = /^(on|off|idle)(?::(\d+))?$/.exec(s.scaleToZero.trim());
-        if (!m)
-            problems.add(at('scaleToZero'), `must be on, off or idle, optionally with a cooldown in ms (idle:5000), got "${s.scaleToZero}"`);
-        else
-            scaleToZero = {
-                policy: m[1],
-                ...(m[2] ? { cooldown_time_ms: Number(m[2]) } : {})
-            };
-    }
-    if (s.restartPolicy && !['never', 'always', 'on-failure'].includes(s.restartPolicy))
-        problems.add(at('restartPolicy'), `must be never, always or on-failure, got "${s.restartPolicy}"`);
-    const replicas = int('replicas', s.replicas, 0, 253) ?? 0;
-    const where = { file: 'inputs' };
-    const base = {
-        name,
-        image: s.image ?? '',
-        memory_mb: memory,
-        vcpus: int('vcpus', s.vcpus, 1, 64),
-        args: s.args && s.args.length > 0 ? s.args : undefined,
-        env: parseKeyValues(s.env ?? [], 'env', problems, env),
-        service_group: services.length > 0 ? name : undefined,
-        volumes: [],
-        scale_to_zero: scaleToZero,
-        restart_policy: (s.restartPolicy || undefined),
-        features: [],
-        where
-    };
-    return {
-        source: 'inputs',
-        service_groups: services.length > 0
-            ? [{ name, services, domains: s.domain ? [{ name: s.domain.toLowerCase() }] : [], where }]
-            : [],
-        volumes: [],
-        instances: [
-            base,
-            ...Array.from({ length: replicas }, (_, n) => ({
-                ...base,
-                name: `${name}-${n + 1}`,
-                replica_of: name
-            }))
-        ]
-    };
 }
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
@@ -34650,14 +34531,189 @@ class UkcClient {
 
 
 
+;// CONCATENATED MODULE: ./src/invoke.ts
+/**
+ * One command, from checked inputs to a RunResult: load the spec, build the client, run the
+ * engine. Shared by the action and the CLI; it never throws, so both can always report.
+ */
+
+
+
+
+
+async function invoke(inv) {
+    const { inputs } = inv;
+    const startedAt = Date.now();
+    try {
+        const spec = loadSpec({
+            spec: inputs.spec,
+            shorthand: inputs.shorthand,
+            secretEnv: inputs.secretEnv,
+            workspace: inv.workspace,
+            env: inv.env
+        });
+        const opts = engineOptions(inputs, startedAt, false, inv.env);
+        const client = new UkcClient({
+            token: inputs.token,
+            metro: inputs.metro,
+            apiUrl: inputs.apiUrl,
+            deadline: opts.deadline,
+            debug: inv.debug
+        });
+        inv.logger.info(`ukc-deploy ${inputs.command} against ${client.baseUrl}`);
+        try {
+            return { result: await runEngine(client, spec, opts, inv.logger) };
+        }
+        finally {
+            client.close();
+        }
+    }
+    catch (err) {
+        const specError = err instanceof SpecError ? err : undefined;
+        return {
+            result: failedRun(inputs.command, err instanceof Error ? err.message : String(err)),
+            specError
+        };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/outputs.ts
+const OUTPUT_NAMES = (/* unused pure expression or super */ null && ([
+    'status',
+    'instance-uuids',
+    'instances',
+    'service-uuids',
+    'services',
+    'url',
+    'urls',
+    'plan'
+]));
+const uuidsMadeBy = (objects, kind) => objects.filter((o) => o.kind === kind && o.createdByRun && o.uuid).map((o) => o.uuid);
+function publicUrls(objects) {
+    const groups = objects.filter((o) => o.kind === 'service_group');
+    const fqdns = [...groups, ...objects.filter((o) => o.kind === 'instance')]
+        .filter((o) => o.state !== 'deleted')
+        .flatMap((o) => o.fqdns);
+    return [...new Set(fqdns)].map((f) => `https://${f}`);
+}
+function outputsOf(result) {
+    const urls = publicUrls(result.objects);
+    return {
+        status: result.status,
+        'instance-uuids': JSON.stringify(uuidsMadeBy(result.objects, 'instance')),
+        instances: JSON.stringify(result.objects
+            .filter((o) => o.kind === 'instance')
+            .map((o) => ({
+            name: o.name,
+            uuid: o.uuid ?? '',
+            state: o.state ?? '',
+            action: o.action,
+            fqdn: o.fqdns[0] ?? '',
+            'private-fqdn': o.privateFqdn ?? '',
+            'private-ip': o.privateIp ?? '',
+            error: o.error ?? ''
+        }))),
+        'service-uuids': JSON.stringify(uuidsMadeBy(result.objects, 'service_group')),
+        services: JSON.stringify(result.objects
+            .filter((o) => o.kind === 'service_group')
+            .map((o) => ({ name: o.name, uuid: o.uuid ?? '', fqdns: o.fqdns, action: o.action }))),
+        url: urls[0] ?? '',
+        urls: JSON.stringify(urls),
+        plan: JSON.stringify(result.plan)
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+const ICON = {
+    success: '✅',
+    partial_success: '⚠️',
+    error: '❌'
+};
+const KIND_TITLE = {
+    instance: 'Instances',
+    service_group: 'Service groups',
+    volume: 'Volumes'
+};
+const KIND_NOUN = {
+    instance: 'instance',
+    service_group: 'service group',
+    volume: 'volume'
+};
+/** Table cells: no pipes or newlines, and no HTML. */
+function cell(text) {
+    return (text ?? '')
+        .replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c])
+        .replace(/\|/g, '\\|')
+        .replace(/\r?\n/g, ' ');
+}
+function bootTime(us) {
+    if (us === undefined)
+        return '';
+    return us < 1000 ? `${us} µs` : `${(us / 1000).toFixed(us < 10000 ? 1 : 0)} ms`;
+}
+function totals(objects) {
+    const parts = [];
+    for (const kind of ['instance', 'service_group', 'volume']) {
+        const rows = objects.filter((o) => o.kind === kind);
+        if (rows.length === 0)
+            continue;
+        const counts = new Map();
+        for (const r of rows)
+            counts.set(r.action, (counts.get(r.action) ?? 0) + 1);
+        parts.push(`${rows.length} ${KIND_NOUN[kind]}${rows.length > 1 ? 's' : ''}: ${[...counts].map(([a, n]) => `${n} ${a}`).join(', ')}`);
+    }
+    return parts.join(' · ');
+}
+function table(kind, rows) {
+    const link = (f) => `[${cell(f)}](https://${f})`;
+    const lines = kind === 'instance'
+        ? ['| Name | Action | State | URL | UUID | Boot | Error |', '|---|---|---|---|---|---|---|']
+        : kind === 'service_group'
+            ? ['| Name | Action | URLs | UUID | Error |', '|---|---|---|---|---|']
+            : ['| Name | Action | State | UUID | Error |', '|---|---|---|---|---|'];
+    for (const r of rows) {
+        const err = r.error ? `❌ ${cell(r.error)}` : '';
+        if (kind === 'instance')
+            lines.push(`| ${cell(r.name)} | ${r.action} | ${cell(r.state)} | ${r.fqdns[0] ? link(r.fqdns[0]) : ''} | \`${cell(r.uuid)}\` | ${bootTime(r.bootTimeUs)} | ${err} |`);
+        else if (kind === 'service_group')
+            lines.push(`| ${cell(r.name)} | ${r.action} | ${r.fqdns.map(link).join('<br>')} | \`${cell(r.uuid)}\` | ${err} |`);
+        else
+            lines.push(`| ${cell(r.name)} | ${r.action} | ${cell(r.state)} | \`${cell(r.uuid)}\` | ${err} |`);
+    }
+    return lines.join('\n');
+}
+function summaryMarkdown(result, context = {}) {
+    const out = [];
+    out.push(`### ${ICON[result.status]} ukc-deploy ${result.command}: ${result.status.replace('_', ' ')}${context.title ? ` — ${cell(context.title)}` : ''}`);
+    if (result.error)
+        out.push(`> [!CAUTION]\n> ${result.error.split('\n').map(cell).join('\n> ')}`);
+    const t = totals(result.objects);
+    if (t)
+        out.push(t);
+    for (const kind of ['service_group', 'instance', 'volume']) {
+        const rows = result.objects.filter((o) => o.kind === kind);
+        if (rows.length > 0)
+            out.push(`#### ${KIND_TITLE[kind]}\n\n${table(kind, rows)}`);
+    }
+    if (result.plan.length > 0) {
+        const rows = result.plan.map((p) => `| ${p.kind.replace('_', ' ')} | ${cell(p.name)} | ${p.action}${p.strategy ? ` (${p.strategy})` : ''} | ${cell(p.reason)} |`);
+        const open = result.command === 'plan' ? ' open' : '';
+        out.push(`<details${open}><summary>Plan</summary>\n\n| Kind | Name | Action | Why |\n|---|---|---|---|\n${rows.join('\n')}\n\n</details>`);
+    }
+    if (result.notes.length > 0)
+        out.push(result.notes.map((n) => `- ${cell(n)}`).join('\n'));
+    for (const o of result.objects.filter((x) => x.logTail)) {
+        const log = o.logTail.replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]);
+        out.push(`<details><summary>Console of ${cell(o.name)} (last ${Buffer.byteLength(o.logTail)} bytes)</summary>\n\n<pre>\n${log}\n</pre>\n\n</details>`);
+    }
+    return `${out.join('\n\n')}\n`;
+}
+
 ;// CONCATENATED MODULE: ./src/main.ts
 /**
  * The action: inputs → spec → engine → outputs, job summary and annotations. Secrets are
  * masked before anything else happens, and every output is set on every path.
  */
-
-
-
 
 
 
@@ -34695,31 +34751,6 @@ function annotate(result, specError) {
     for (const o of result.objects.filter((x) => x.action === 'failed'))
         error(o.error ?? 'failed', { title: `ukc-deploy: ${o.kind.replace('_', ' ')} ${o.name}` });
 }
-async function execute(inputs) {
-    const startedAt = Date.now();
-    const spec = loadSpec({
-        spec: inputs.spec,
-        shorthand: inputs.shorthand,
-        secretEnv: inputs.secretEnv,
-        workspace: process.env.GITHUB_WORKSPACE || process.cwd(),
-        env: process.env
-    });
-    const opts = engineOptions(inputs, startedAt);
-    const client = new UkcClient({
-        token: inputs.token,
-        metro: inputs.metro,
-        apiUrl: inputs.apiUrl,
-        deadline: opts.deadline,
-        debug: (l) => core_debug(l)
-    });
-    info(`ukc-deploy ${inputs.command} against ${client.baseUrl}`);
-    try {
-        return await runEngine(client, spec, opts, logger);
-    }
-    finally {
-        client.close();
-    }
-}
 async function run() {
     maskSecrets();
     let command = 'deploy';
@@ -34728,11 +34759,15 @@ async function run() {
     try {
         const inputs = readInputs((name) => getInput(name));
         command = inputs.command;
-        result = await execute(inputs);
+        ({ result, specError } = await invoke({
+            inputs,
+            workspace: process.env.GITHUB_WORKSPACE || process.cwd(),
+            env: process.env,
+            logger,
+            debug: (line) => core_debug(line)
+        }));
     }
     catch (err) {
-        if (err instanceof SpecError)
-            specError = err;
         result = failedRun(command, err instanceof Error ? err.message : String(err));
     }
     for (const [name, value] of Object.entries(outputsOf(result)))

@@ -3,7 +3,7 @@
  * in, so the CLI can feed the same checks from its flags. All problems are reported at once,
  * each naming the input and what is valid.
  */
-import type { Shorthand } from './spec/shorthand.js'
+import { hasShorthand, type Shorthand } from './spec/shorthand.js'
 
 export const COMMANDS = ['deploy', 'plan', 'start', 'stop', 'delete', 'status', 'sweep'] as const
 export type Command = (typeof COMMANDS)[number]
@@ -132,6 +132,19 @@ export function readInputs(
     comment: flag('comment', true),
     environment: optional('environment')
   }
+  const described = inputs.spec !== undefined || hasShorthand(inputs.shorthand)
+  if ((command === 'deploy' || command === 'plan') && !described)
+    problems.push(
+      `spec: ${command} needs a spec (the spec input: a file or inline YAML) or the shorthand inputs name and image`
+    )
+  if (
+    ['start', 'stop', 'delete', 'status'].includes(command) &&
+    !described &&
+    inputs.names.length === 0
+  )
+    problems.push(
+      `names: ${command} needs instances: the names input (names or UUIDs, one per line) or a spec`
+    )
   if (!token)
     problems.push(
       'token: no UKC API token; set the token input (e.g. token: ${{ secrets.UKC_TOKEN }}) or the UKC_TOKEN environment variable'

@@ -3,15 +3,13 @@
  * masked before anything else happens, and every output is set on every path.
  */
 import * as core from '@actions/core'
-import { engineOptions, failedRun } from './engine/options.js'
-import { runEngine } from './engine/run.js'
+import { failedRun } from './engine/options.js'
 import type { Logger, RunResult } from './engine/types.js'
-import { lines, readInputs, type Command, type Inputs } from './inputs.js'
+import { lines, readInputs, type Command } from './inputs.js'
+import { invoke } from './invoke.js'
 import { outputsOf } from './report/outputs.js'
 import { summaryMarkdown } from './report/summary.js'
-import { loadSpec } from './spec/load.js'
-import { SpecError } from './spec/problems.js'
-import { UkcClient } from './ukc/client.js'
+import type { SpecError } from './spec/problems.js'
 
 const logger: Logger = {
   info: (m) => core.info(m),
@@ -49,31 +47,6 @@ function annotate(result: RunResult, specError?: SpecError): void {
     core.error(o.error ?? 'failed', { title: `ukc-deploy: ${o.kind.replace('_', ' ')} ${o.name}` })
 }
 
-async function execute(inputs: Inputs): Promise<RunResult> {
-  const startedAt = Date.now()
-  const spec = loadSpec({
-    spec: inputs.spec,
-    shorthand: inputs.shorthand,
-    secretEnv: inputs.secretEnv,
-    workspace: process.env.GITHUB_WORKSPACE || process.cwd(),
-    env: process.env
-  })
-  const opts = engineOptions(inputs, startedAt)
-  const client = new UkcClient({
-    token: inputs.token,
-    metro: inputs.metro,
-    apiUrl: inputs.apiUrl,
-    deadline: opts.deadline,
-    debug: (l) => core.debug(l)
-  })
-  core.info(`ukc-deploy ${inputs.command} against ${client.baseUrl}`)
-  try {
-    return await runEngine(client, spec, opts, logger)
-  } finally {
-    client.close()
-  }
-}
-
 export async function run(): Promise<void> {
   maskSecrets()
   let command: Command = 'deploy'
@@ -82,9 +55,14 @@ export async function run(): Promise<void> {
   try {
     const inputs = readInputs((name) => core.getInput(name))
     command = inputs.command
-    result = await execute(inputs)
+    ;({ result, specError } = await invoke({
+      inputs,
+      workspace: process.env.GITHUB_WORKSPACE || process.cwd(),
+      env: process.env,
+      logger,
+      debug: (line) => core.debug(line)
+    }))
   } catch (err) {
-    if (err instanceof SpecError) specError = err
     result = failedRun(command, err instanceof Error ? err.message : String(err))
   }
   for (const [name, value] of Object.entries(outputsOf(result))) core.setOutput(name, value)

@@ -1,0 +1,152 @@
+/** The ukc-deploy command, spawned the way another CI system would run it. */
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from '@jest/globals'
+import { workspace } from '../../scripts/local-runner.js'
+import { useEmulator } from '../support/emulator.js'
+
+const api = useEmulator()
+const BIN = fileURLToPath(new URL('../../bin/ukc-deploy.js', import.meta.url))
+const SPEC = `service_groups:
+  - name: web
+    services: [{ port: 443, destination_port: 8080, handlers: [http, tls] }]
+instances:
+  - { name: api, image: nginx:latest, service_group: web }
+  - { name: worker, image: python:3.12 }
+`
+
+async function cli(
+  args: string[],
+  env: Record<string, string> = { UKC_TOKEN: 'cli-token' },
+  cwd = workspace({ 'ukc.yml': SPEC })
+) {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    cwd
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (c) => (stdout += c))
+  child.stderr.on('data', (c) => (stderr += c))
+  const code = await new Promise<number>((r) => child.on('close', (c) => r(c ?? -1)))
+  return { code, stdout, stderr, cwd }
+}
+
+const at = (): string[] => ['--api-url', api.emu.baseUrl]
+
+describe('ukc-deploy', () => {
+  it('deploys a spec and prints a table, with progress on stderr', async () => {
+    const r = await cli(['deploy', '--spec', 'ukc.yml', ...at()])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^KIND\s+NAME\s+ACTION\s+STATE\s+URL\s+UUID$/m)
+    expect(r.stdout).toMatch(
+      /^instance\s+api\s+created\s+running\s+https:\/\/\S+\.fra0\.kraft\.host\s+[0-9a-f-]{36}$/m
+    )
+    expect(r.stdout).toMatch(/^status: success$/m)
+    expect(r.stderr).toContain('Waiting for the instances to run …')
+  })
+
+  it('--json prints one document with the action outputs as objects', async () => {
+    const r = await cli(['deploy', '-f', 'ukc.yml', '--json', ...at()])
+    const doc = JSON.parse(r.stdout)
+    expect(Object.keys(doc)).toEqual([
+      'status',
+      'instance-uuids',
+      'instances',
+      'service-uuids',
+      'services',
+      'url',
+      'urls',
+      'plan'
+    ])
+    expect(doc.status).toBe('success')
+    expect(doc['instance-uuids']).toHaveLength(2)
+    expect(doc.instances[0]).toEqual(
+      expect.objectContaining({
+        name: 'api',
+        action: 'created',
+        state: 'running',
+        'private-fqdn': 'api.internal'
+      })
+    )
+    expect(doc.url).toMatch(/^https:\/\//)
+  })
+
+  it('plan writes nothing; status, stop and delete work on --names', async () => {
+    await cli(['deploy', '-f', 'ukc.yml', ...at()])
+    api.emu.journalLog.clear()
+    const plan = await cli(['plan', '-f', 'ukc.yml', ...at()])
+    expect(plan.code).toBe(0)
+    expect(plan.stdout).toContain('plan: instance api: unchanged — config and image digest match')
+    expect(api.emu.journal().every((e) => e.method === 'GET')).toBe(true)
+    const status = await cli(['status', '-n', 'api', '--names', 'worker', '--json', ...at()])
+    expect(JSON.parse(status.stdout).instances.map((i: { state: string }) => i.state)).toEqual([
+      'running',
+      'running'
+    ])
+    const stop = await cli(['stop', '-n', 'api,worker', ...at()])
+    expect(stop.stdout).toMatch(/^instance\s+api\s+stopped\s+stopped/m)
+    const del = await cli(['delete', '-f', 'ukc.yml', ...at()])
+    expect(del.code).toBe(0)
+    expect(del.stdout).toMatch(/^service group\s+web\s+deleted/m)
+    expect((await api.call('GET', '/instances')).json.data.instances).toEqual([])
+  })
+
+  it('exit code 1 when objects fail (per --fail-on), 0 with --fail-on never', async () => {
+    const r = await cli(['status', '-n', 'ghost', ...at()])
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain("✗ instance ghost: No instance with name 'ghost' (code 8 NotFound)")
+    expect((await cli(['status', '-n', 'ghost', '--fail-on', 'never', ...at()])).code).toBe(0)
+  })
+
+  it('writes the Markdown summary with --summary', async () => {
+    const r = await cli(['deploy', '-f', 'ukc.yml', '--summary', 'summary.md', ...at()])
+    expect(readFileSync(join(r.cwd, 'summary.md'), 'utf8')).toContain(
+      '### ✅ ukc-deploy deploy: success'
+    )
+  })
+
+  it.each([
+    [
+      ['deploy', '--strategy', 'yolo'],
+      "argument 'yolo' is invalid. Allowed choices are rolling, recreate"
+    ],
+    [['launch'], "unknown command 'launch'"],
+    [['deploy', '--bogus'], "unknown option '--bogus'"],
+    [['stop'], 'stop needs instances'],
+    [['deploy', '--spec', 'ukc.yml', '--timeout', 'soon'], 'timeout: "soon" is not valid']
+  ])('bad usage %j exits 2 and says what is valid', async (args, message) => {
+    const r = await cli([...args, ...at()])
+    expect(r.code).toBe(2)
+    expect(r.stderr + r.stdout).toContain(message)
+  })
+
+  it('a bad spec exits 2 with file:line, before any request', async () => {
+    const cwd = workspace({
+      'bad.yml': 'instances:\n  - name: api\n    image: nginx\n    memory_mb: 12\n'
+    })
+    const r = await cli(['deploy', '-f', 'bad.yml', ...at()], undefined, cwd)
+    expect(r.code).toBe(2)
+    expect(r.stdout).toContain(
+      'bad.yml:4:16: instances[0].memory_mb: must be between 16 and 1048576, got 12'
+    )
+    expect(api.emu.journal()).toEqual([])
+  })
+
+  it('takes the token only from UKC_TOKEN, and says so when it is missing', async () => {
+    const r = await cli(['status', '-n', 'x', ...at()], {})
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('no UKC API token: set the UKC_TOKEN environment variable')
+    expect((await cli(['deploy', '--token', 'abc'])).stderr).toContain("unknown option '--token'")
+  })
+
+  it('has --help for each subcommand and --version', async () => {
+    const help = await cli(['deploy', '--help'])
+    expect(help.code).toBe(0)
+    expect(help.stdout).toContain('Usage: ukc-deploy deploy [options]')
+    expect(help.stdout).toContain('--drain-timeout <seconds>')
+    expect((await cli(['--version'])).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/)
+  })
+})
