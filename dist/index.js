@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7851);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7897);
 /** The action's entry point (action.yml runs dist/index.js, bundled from here). */
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -28384,7 +28384,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7851:
+/***/ 7897:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31362,7 +31362,8 @@ function engineOptions(inputs, startedAt = Date.now(), preview = false, env = pr
         failOn: inputs.failOn,
         concurrency: CREATE_CONCURRENCY,
         healthCheck: inputs.healthCheck,
-        settleMs: settleMs(env)
+        settleMs: settleMs(env),
+        dryRun: inputs.dryRun
     };
 }
 /** A result for a run that failed before the engine could start (bad input, bad spec). */
@@ -31376,6 +31377,479 @@ function failedRun(command, error) {
         plan: [],
         notes: []
     };
+}
+
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: ./src/github/event.ts
+/** What triggered the workflow, read from GITHUB_EVENT_NAME and the payload at GITHUB_EVENT_PATH. */
+
+const PR_EVENTS = new Set(['pull_request', 'pull_request_target']);
+function readEvent(env) {
+    const name = env.GITHUB_EVENT_NAME ?? '';
+    let payload = {};
+    if (env.GITHUB_EVENT_PATH) {
+        try {
+            payload = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(env.GITHUB_EVENT_PATH, 'utf8'));
+        }
+        catch {
+            payload = {};
+        }
+    }
+    const runUrl = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+        ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+        : undefined;
+    const event = {
+        name,
+        repository: env.GITHUB_REPOSITORY,
+        sha: env.GITHUB_SHA,
+        runUrl
+    };
+    const pr = payload.pull_request;
+    if (PR_EVENTS.has(name) && pr) {
+        const head = pr.head?.repo?.full_name;
+        const base = pr.base?.repo?.full_name;
+        event.pr = {
+            number: pr.number ?? payload.number ?? 0,
+            action: payload.action ?? '',
+            headSha: pr.head?.sha ?? env.GITHUB_SHA ?? '',
+            fork: Boolean(pr.head?.repo?.fork && head !== base) ||
+                (head !== undefined && base !== undefined && head !== base),
+            merged: Boolean(pr.merged)
+        };
+    }
+    return event;
+}
+/** The PR to preview, or undefined when not in preview mode; `preview: true` needs a PR event. */
+function previewOf(mode, event) {
+    if (mode === 'false')
+        return undefined;
+    if (event.pr && event.pr.number > 0)
+        return event.pr;
+    if (mode === 'true')
+        throw new Error(`preview: true needs a pull_request or pull_request_target event to take the PR number from; this run is '${event.name || 'unknown'}'`);
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/report/outputs.ts
+const OUTPUT_NAMES = (/* unused pure expression or super */ null && ([
+    'status',
+    'instance-uuids',
+    'instances',
+    'service-uuids',
+    'services',
+    'url',
+    'urls',
+    'plan'
+]));
+const uuidsMadeBy = (objects, kind) => objects.filter((o) => o.kind === kind && o.createdByRun && o.uuid).map((o) => o.uuid);
+function publicUrls(objects) {
+    const groups = objects.filter((o) => o.kind === 'service_group');
+    const fqdns = [...groups, ...objects.filter((o) => o.kind === 'instance')]
+        .filter((o) => o.state !== 'deleted')
+        .flatMap((o) => o.fqdns);
+    return [...new Set(fqdns)].map((f) => `https://${f}`);
+}
+function outputsOf(result) {
+    const urls = publicUrls(result.objects);
+    return {
+        status: result.status,
+        'instance-uuids': JSON.stringify(uuidsMadeBy(result.objects, 'instance')),
+        instances: JSON.stringify(result.objects
+            .filter((o) => o.kind === 'instance')
+            .map((o) => ({
+            name: o.name,
+            uuid: o.uuid ?? '',
+            state: o.state ?? '',
+            action: o.action,
+            fqdn: o.fqdns[0] ?? '',
+            'private-fqdn': o.privateFqdn ?? '',
+            'private-ip': o.privateIp ?? '',
+            error: o.error ?? ''
+        }))),
+        'service-uuids': JSON.stringify(uuidsMadeBy(result.objects, 'service_group')),
+        services: JSON.stringify(result.objects
+            .filter((o) => o.kind === 'service_group')
+            .map((o) => ({ name: o.name, uuid: o.uuid ?? '', fqdns: o.fqdns, action: o.action }))),
+        url: urls[0] ?? '',
+        urls: JSON.stringify(urls),
+        plan: JSON.stringify(result.plan)
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+const ICON = {
+    success: '✅',
+    partial_success: '⚠️',
+    error: '❌'
+};
+const KIND_TITLE = {
+    instance: 'Instances',
+    service_group: 'Service groups',
+    volume: 'Volumes'
+};
+const KIND_NOUN = {
+    instance: 'instance',
+    service_group: 'service group',
+    volume: 'volume'
+};
+/** Table cells: no pipes or newlines, and no HTML. */
+function cell(text) {
+    return (text ?? '')
+        .replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c])
+        .replace(/\|/g, '\\|')
+        .replace(/\r?\n/g, ' ');
+}
+function bootTime(us) {
+    if (us === undefined)
+        return '';
+    return us < 1000 ? `${us} µs` : `${(us / 1000).toFixed(us < 10000 ? 1 : 0)} ms`;
+}
+function totals(objects) {
+    const parts = [];
+    for (const kind of ['instance', 'service_group', 'volume']) {
+        const rows = objects.filter((o) => o.kind === kind);
+        if (rows.length === 0)
+            continue;
+        const counts = new Map();
+        for (const r of rows)
+            counts.set(r.action, (counts.get(r.action) ?? 0) + 1);
+        parts.push(`${rows.length} ${KIND_NOUN[kind]}${rows.length > 1 ? 's' : ''}: ${[...counts].map(([a, n]) => `${n} ${a}`).join(', ')}`);
+    }
+    return parts.join(' · ');
+}
+function table(kind, rows) {
+    const link = (f) => `[${cell(f)}](https://${f})`;
+    const lines = kind === 'instance'
+        ? ['| Name | Action | State | URL | UUID | Boot | Error |', '|---|---|---|---|---|---|---|']
+        : kind === 'service_group'
+            ? ['| Name | Action | URLs | UUID | Error |', '|---|---|---|---|---|']
+            : ['| Name | Action | State | UUID | Error |', '|---|---|---|---|---|'];
+    for (const r of rows) {
+        const err = r.error ? `❌ ${cell(r.error)}` : '';
+        if (kind === 'instance')
+            lines.push(`| ${cell(r.name)} | ${r.action} | ${cell(r.state)} | ${r.fqdns[0] ? link(r.fqdns[0]) : ''} | \`${cell(r.uuid)}\` | ${bootTime(r.bootTimeUs)} | ${err} |`);
+        else if (kind === 'service_group')
+            lines.push(`| ${cell(r.name)} | ${r.action} | ${r.fqdns.map(link).join('<br>')} | \`${cell(r.uuid)}\` | ${err} |`);
+        else
+            lines.push(`| ${cell(r.name)} | ${r.action} | ${cell(r.state)} | \`${cell(r.uuid)}\` | ${err} |`);
+    }
+    return lines.join('\n');
+}
+function summaryMarkdown(result, context = {}) {
+    const out = [];
+    out.push(`### ${ICON[result.status]} ukc-deploy ${result.command}: ${result.status.replace('_', ' ')}${context.title ? ` — ${cell(context.title)}` : ''}`);
+    if (result.error)
+        out.push(`> [!CAUTION]\n> ${result.error.split('\n').map(cell).join('\n> ')}`);
+    const t = totals(result.objects);
+    if (t)
+        out.push(t);
+    for (const kind of ['service_group', 'instance', 'volume']) {
+        const rows = result.objects.filter((o) => o.kind === kind);
+        if (rows.length > 0)
+            out.push(`#### ${KIND_TITLE[kind]}\n\n${table(kind, rows)}`);
+    }
+    if (result.plan.length > 0) {
+        const rows = result.plan.map((p) => `| ${p.kind.replace('_', ' ')} | ${cell(p.name)} | ${p.action}${p.strategy ? ` (${p.strategy})` : ''} | ${cell(p.reason)} |`);
+        const open = result.command === 'plan' ? ' open' : '';
+        out.push(`<details${open}><summary>Plan</summary>\n\n| Kind | Name | Action | Why |\n|---|---|---|---|\n${rows.join('\n')}\n\n</details>`);
+    }
+    if (result.notes.length > 0)
+        out.push(result.notes.map((n) => `- ${cell(n)}`).join('\n'));
+    for (const o of result.objects.filter((x) => x.logTail)) {
+        const log = o.logTail.replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]);
+        out.push(`<details><summary>Console of ${cell(o.name)} (last ${Buffer.byteLength(o.logTail)} bytes)</summary>\n\n<pre>\n${log}\n</pre>\n\n</details>`);
+    }
+    return `${out.join('\n\n')}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/github/comment.ts
+
+
+/** GitHub refuses comment bodies over 65536 characters. */
+const MAX_COMMENT = 65536;
+function marker(key) {
+    return `<!-- ukc-deploy preview: ${key.replace(/--+/g, '-')} -->`;
+}
+function renderComment(key, result, ctx) {
+    const sha = ctx.sha.slice(0, 7);
+    const run = ctx.runUrl ? ` · [run](${ctx.runUrl})` : '';
+    const head = `${marker(key)}\n`;
+    if (ctx.closed) {
+        const ok = result.status !== 'error';
+        return `${head}### 🧹 Preview of #${ctx.pr} ${ok ? 'deleted' : 'not fully deleted'}\n\n${ok ? 'The pull request closed, so its preview was deleted.' : `Deleting the preview failed: ${cell(result.error ?? 'see the run')}. A scheduled sweep will retry.`}\n\n<sub>at ${sha}${run}</sub>\n`;
+    }
+    const icon = result.status === 'success' ? '🚀' : result.status === 'partial_success' ? '⚠️' : '❌';
+    const url = publicUrls(result.objects)[0];
+    const rows = result.objects
+        .filter((o) => o.kind === 'instance')
+        .map((o) => `| ${cell(o.name)} | ${cell(o.state)} | ${o.fqdns[0] ? `https://${o.fqdns[0]}` : ''} | ${o.error ? `❌ ${cell(o.error)}` : ''} |`);
+    const table = rows.length > 0
+        ? `| Instance | State | URL | Error |\n|---|---|---|---|\n${rows.join('\n')}\n\n`
+        : '';
+    const error = result.error ? `> ${cell(result.error)}\n\n` : '';
+    let body = `${head}### ${icon} Preview of #${ctx.pr}${url ? `: ${url}` : ''}\n\n${error}${table}<sub>deployed ${sha}${run} · ukc-deploy</sub>\n`;
+    if (body.length > MAX_COMMENT)
+        body = `${body.slice(0, MAX_COMMENT - 200)}\n\n… (trimmed to GitHub's comment size limit; the job summary has everything)\n`;
+    return body;
+}
+/** The login the token writes as: GITHUB_TOKEN cannot read /user, and writes as github-actions[bot]. */
+async function ownLogin(rest) {
+    try {
+        const { data } = await rest.request('GET', '/user');
+        return data.login;
+    }
+    catch {
+        return 'github-actions[bot]';
+    }
+}
+/** Creates the comment, or updates the one this token left before. Returns its id and what was done. */
+async function upsertComment(rest, repo, pr, key, body) {
+    const [login, comments] = await Promise.all([
+        ownLogin(rest),
+        rest.all(`/repos/${repo}/issues/${pr}/comments`)
+    ]);
+    const mine = comments.find((c) => c.user?.login === login && (c.body ?? '').includes(marker(key)));
+    if (mine) {
+        await rest.request('PATCH', `/repos/${repo}/issues/comments/${mine.id}`, { body });
+        return { id: mine.id, action: 'updated' };
+    }
+    const { data } = await rest.request('POST', `/repos/${repo}/issues/${pr}/comments`, { body });
+    return { id: data.id, action: 'created' };
+}
+
+;// CONCATENATED MODULE: ./src/github/deployment.ts
+async function startDeployment(rest, t, logUrl) {
+    const { data } = await rest.request('POST', `/repos/${t.repo}/deployments`, {
+        ref: t.ref,
+        environment: t.environment,
+        transient_environment: t.transient,
+        production_environment: false,
+        auto_merge: false,
+        required_contexts: [],
+        description: 'ukc-deploy'
+    });
+    await setStatus(rest, t.repo, data.id, { state: 'in_progress', log_url: logUrl });
+    return data.id;
+}
+async function setStatus(rest, repo, id, s) {
+    const body = { state: s.state, auto_inactive: false };
+    if (s.environment_url)
+        body.environment_url = s.environment_url;
+    if (s.log_url)
+        body.log_url = s.log_url;
+    if (s.description)
+        body.description = s.description.slice(0, 140);
+    await rest.request('POST', `/repos/${repo}/deployments/${id}/statuses`, body);
+}
+/** Marks every deployment of the environment inactive (the preview is gone). */
+async function deactivate(rest, repo, environment, logUrl) {
+    const list = await rest.all(`/repos/${repo}/deployments?environment=${encodeURIComponent(environment)}`);
+    for (const d of list)
+        await setStatus(rest, repo, d.id, {
+            state: 'inactive',
+            log_url: logUrl,
+            description: 'preview deleted'
+        });
+    return list.length;
+}
+/** `open` or `closed`; `unknown` when GitHub cannot say (never delete on a guess). */
+async function pullState(rest, repo, n) {
+    try {
+        const { data } = await rest.request('GET', `/repos/${repo}/pulls/${n}`);
+        return data.state === 'closed' ? 'closed' : data.state === 'open' ? 'open' : 'unknown';
+    }
+    catch {
+        return 'unknown';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/version.ts
+/** Kept equal to package.json's version by test/unit/version.test.ts. */
+const VERSION = '0.1.0';
+const PRODUCT = 'ukc-deploy';
+
+;// CONCATENATED MODULE: ./src/github/rest.ts
+/**
+ * The handful of GitHub REST calls the action makes (comments, deployments, pull requests),
+ * on @actions/http-client so that no Octokit is bundled. GITHUB_API_URL points it at GitHub
+ * Enterprise, or at a fake in tests.
+ */
+
+
+class GitHubError extends Error {
+    status;
+    method;
+    path;
+    apiMessage;
+    constructor(status, method, path, apiMessage) {
+        super(`${method} ${path}: HTTP ${status}${apiMessage ? `: ${apiMessage}` : ''}`);
+        this.status = status;
+        this.method = method;
+        this.path = path;
+        this.apiMessage = apiMessage;
+        this.name = 'GitHubError';
+    }
+}
+class GitHubRest {
+    token;
+    http;
+    apiUrl;
+    constructor(token, apiUrl = 'https://api.github.com') {
+        this.token = token;
+        this.apiUrl = apiUrl.replace(/\/+$/, '');
+        this.http = new lib_HttpClient(`${PRODUCT}/${VERSION}`, [], {
+            socketTimeout: 15000,
+            keepAlive: true
+        });
+    }
+    headers() {
+        return {
+            authorization: `Bearer ${this.token}`,
+            accept: 'application/vnd.github+json',
+            'x-github-api-version': '2022-11-28',
+            'content-type': 'application/json'
+        };
+    }
+    async request(method, path, body) {
+        const url = path.startsWith('http') ? path : `${this.apiUrl}${path}`;
+        const res = await this.http.request(method, url, body === undefined ? null : JSON.stringify(body), this.headers());
+        const text = await res.readBody();
+        const status = res.message.statusCode ?? 0;
+        let data;
+        try {
+            data = text ? JSON.parse(text) : undefined;
+        }
+        catch {
+            data = undefined;
+        }
+        if (status < 200 || status >= 300) {
+            const message = data?.message ?? text.slice(0, 200);
+            throw new GitHubError(status, method, new URL(url).pathname, message);
+        }
+        const link = String(res.message.headers.link ?? '');
+        const next = /<([^>]+)>;\s*rel="next"/.exec(link)?.[1];
+        return { data: data, next };
+    }
+    /** Every page of a list, following the Link header. */
+    async all(path) {
+        const out = [];
+        let next = `${path}${path.includes('?') ? '&' : '?'}per_page=100`;
+        for (let pages = 0; next && pages < 100; pages++) {
+            const page = await this.request('GET', next);
+            out.push(...page.data);
+            next = page.next;
+        }
+        return out;
+    }
+    dispose() {
+        this.http.dispose();
+    }
+}
+/** Why GitHub refused, in words a user can act on. */
+function explain(err, what) {
+    if (err instanceof GitHubError &&
+        err.status === 403 &&
+        /not accessible by integration/i.test(err.apiMessage))
+        return (`${what} was skipped: GitHub answered 403 "${err.apiMessage}". The token cannot write here: ` +
+            'on a pull request from a fork the GITHUB_TOKEN is read-only, the repository or organisation may make the default token read-only, ' +
+            'or the workflow lacks the permission. Add to the job:\n' +
+            '  permissions:\n    contents: read\n    pull-requests: write   # the preview comment\n    deployments: write     # the GitHub Deployment');
+    if (err instanceof GitHubError && (err.status === 401 || err.status === 403))
+        return `${what} was skipped: GitHub refused the token (${err.message}); check the github-token input`;
+    return `${what} failed: ${err instanceof Error ? err.message : String(err)}`;
+}
+
+;// CONCATENATED MODULE: ./src/github/side.ts
+
+
+
+
+class GitHubSide {
+    o;
+    rest;
+    deploymentId;
+    constructor(o) {
+        this.o = o;
+        if (o.token && o.event.repository)
+            this.rest = new GitHubRest(o.token, o.apiUrl);
+    }
+    get environment() {
+        return (this.o.environment ?? (this.o.preview ? `preview/pr-${this.o.preview.number}` : undefined));
+    }
+    get wanted() {
+        return Boolean(this.o.preview && this.o.comment) || this.environment !== undefined;
+    }
+    async attempt(what, fn) {
+        try {
+            await fn();
+        }
+        catch (err) {
+            this.o.warn(explain(err, what));
+        }
+    }
+    /** Before the deploy: a deployment in progress. */
+    async begin() {
+        if (!this.wanted)
+            return;
+        if (!this.rest) {
+            this.o.warn('The PR comment and GitHub Deployment were skipped: no github-token (or no GITHUB_REPOSITORY)');
+            return;
+        }
+        const env = this.environment;
+        if (!env || this.o.closing)
+            return;
+        await this.attempt('Creating the GitHub Deployment', async () => {
+            this.deploymentId = await startDeployment(this.rest, {
+                repo: this.o.event.repository,
+                ref: this.o.preview?.headSha || this.o.event.sha || 'HEAD',
+                environment: env,
+                transient: Boolean(this.o.preview)
+            }, this.o.event.runUrl);
+        });
+    }
+    /** After the run: the deployment's outcome, and the sticky comment. */
+    async finish(result) {
+        if (!this.rest || !this.wanted)
+            return;
+        const repo = this.o.event.repository;
+        const env = this.environment;
+        if (env && this.o.closing)
+            await this.attempt('Marking the GitHub Deployment inactive', async () => {
+                const n = await deactivate(this.rest, repo, env, this.o.event.runUrl);
+                this.o.info(`GitHub Deployments of ${env}: ${n} marked inactive`);
+            });
+        if (this.deploymentId !== undefined)
+            await this.attempt('Updating the GitHub Deployment', () => setStatus(this.rest, repo, this.deploymentId, {
+                state: result.status === 'success' ? 'success' : 'failure',
+                environment_url: publicUrls(result.objects)[0],
+                log_url: this.o.event.runUrl,
+                description: `ukc-deploy: ${result.status}`
+            }));
+        const pr = this.o.preview;
+        if (pr && this.o.comment)
+            await this.attempt('The preview comment', async () => {
+                const body = renderComment(this.o.specKey, result, {
+                    pr: pr.number,
+                    sha: pr.headSha,
+                    runUrl: this.o.event.runUrl,
+                    closed: this.o.closing
+                });
+                const done = await upsertComment(this.rest, repo, pr.number, this.o.specKey, body);
+                this.o.info(`Preview comment ${done.action} on #${pr.number}`);
+            });
+    }
+    /** sweep asks whether a PR is still open. */
+    prState() {
+        if (!this.rest)
+            return undefined;
+        const rest = this.rest;
+        const repo = this.o.event.repository;
+        return (n) => pullState(rest, repo, n);
+    }
+    dispose() {
+        this.rest?.dispose();
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/ukc/errors.ts
@@ -31838,6 +32312,7 @@ function readInputs(get, env = process.env) {
         failOn: oneOf('fail-on', FAIL_ON, 'any'),
         githubToken: optional('github-token'),
         comment: flag('comment', true),
+        dryRun: flag('dry-run', false),
         environment: optional('environment')
     };
     const described = inputs.spec !== undefined || hasShorthand(inputs.shorthand);
@@ -32111,11 +32586,6 @@ async function safeCreate(client, req, log) {
     }
     return { error: 'the create was not confirmed after a retry', ours: false };
 }
-
-;// CONCATENATED MODULE: ./src/version.ts
-/** Kept equal to package.json's version by test/unit/version.test.ts. */
-const VERSION = '0.1.0';
-const PRODUCT = 'ukc-deploy';
 
 ;// CONCATENATED MODULE: ./src/engine/health.ts
 /**
@@ -33168,7 +33638,10 @@ async function finish(client, ledger, names) {
  * Deletes the instances (draining first when asked), then the service groups and volumes the
  * spec owns. Deleting what is already gone is not a failure: the result is what was asked.
  */
-async function remove(client, spec, targets, opts, log, { ledger }) {
+async function remove(client, spec, targets, opts, log, progress) {
+    if (opts.dryRun)
+        return planRemoval(client, spec, targets, progress);
+    const { ledger } = progress;
     await log.group(`Deleting ${targets.length} instance(s)`, async () => {
         const gone = await retireRefs(client, targets.map((t) => t.ref), opts.drainTimeoutMs, opts.deadline);
         targets.forEach((t, i) => {
@@ -33201,6 +33674,211 @@ async function remove(client, spec, targets, opts, log, { ledger }) {
             record('volume', spec.volumes.map((v) => v.name), volumes);
         });
     }
+}
+/** What delete would remove, read but not touched (dry-run). */
+async function planRemoval(client, spec, targets, { ledger, plan }) {
+    const found = await read(client, targets, ledger);
+    for (const t of targets) {
+        const inst = found.get(t.label);
+        if (!inst)
+            continue;
+        ledger.set('instance', inst.name, { action: 'planned' });
+        plan.push({
+            kind: 'instance',
+            name: inst.name,
+            action: 'delete',
+            reason: 'dry-run: would be deleted'
+        });
+    }
+    for (const g of spec?.service_groups ?? [])
+        plan.push({
+            kind: 'service_group',
+            name: g.name,
+            action: 'delete',
+            reason: 'dry-run: would be deleted'
+        });
+    for (const v of spec?.volumes ?? [])
+        plan.push({
+            kind: 'volume',
+            name: v.name,
+            action: 'delete',
+            reason: 'dry-run: would be deleted'
+        });
+}
+
+;// CONCATENATED MODULE: ./src/spec/problems.ts
+/**
+ * Problems with what the user wrote, collected rather than thrown one at a time, so a run
+ * reports every mistake at once. Each names where it is (input, or file:line:column).
+ */
+function formatProblem(p) {
+    const at = p.line !== undefined
+        ? `${p.file}:${p.line}${p.column !== undefined ? `:${p.column}` : ''}`
+        : p.file;
+    return `${at}: ${p.path ? `${p.path}: ` : ''}${p.message}`;
+}
+/** Thrown once all problems are known; the message lists every one. */
+class SpecError extends Error {
+    problems;
+    constructor(problems) {
+        super(problems.length === 1
+            ? formatProblem(problems[0])
+            : `${problems.length} problems:\n${problems.map((p) => `  - ${formatProblem(p)}`).join('\n')}`);
+        this.problems = problems;
+        this.name = 'SpecError';
+    }
+}
+class Problems {
+    list = [];
+    add(where, message, path) {
+        this.list.push({ ...where, path, message });
+    }
+    get empty() {
+        return this.list.length === 0;
+    }
+    throwIfAny() {
+        if (!this.empty)
+            throw new SpecError(this.list);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/spec/preview.ts
+/**
+ * Preview names (PRODUCT.md, Names): in preview mode every object the action creates carries
+ * `-pr<N>`, subdomains too, within the naming rules (a short hash stands in for what had to
+ * be cut). FQDN domains are left out with a notice. A preview never joins, mounts or deletes
+ * what it does not own.
+ */
+
+
+
+const SUFFIX_RE = /-pr(\d+)$/;
+/** A preview object, or the surge of a preview instance mid-rollout. */
+const PREVIEW_RE = /-pr(\d+)(?:-surge-[0-9a-f]{7})?$/;
+function previewName(name, pr) {
+    const suffix = `-pr${pr}`;
+    const labels = name.split('.');
+    const last = labels.pop();
+    const prefix = labels.length > 0 ? `${labels.join('.')}.` : '';
+    const full = `${prefix}${last}${suffix}`;
+    if (full.length <= MAX_NAME_LENGTH && last.length + suffix.length <= MAX_LABEL_LENGTH)
+        return full;
+    const hash = (0,external_node_crypto_.createHash)('sha256').update(name).digest('hex').slice(0, 6);
+    const room = Math.min(MAX_LABEL_LENGTH, MAX_NAME_LENGTH - prefix.length) - suffix.length - hash.length - 1;
+    if (room < 1)
+        throw new Error(`'${name}' is too long to carry a preview suffix`);
+    return `${prefix}${last.slice(0, room).replace(/-+$/, '')}-${hash}${suffix}`;
+}
+/** The PR a preview object belongs to, or undefined for anything else. */
+function previewPr(name) {
+    const m = PREVIEW_RE.exec(name);
+    return m ? Number(m[1]) : undefined;
+}
+function hasPreviewSuffix(name) {
+    return SUFFIX_RE.test(name);
+}
+/** The spec with every name and subdomain suffixed; notices say what was left out. */
+function previewSpec(spec, pr) {
+    const problems = new Problems();
+    const notices = [];
+    const owned = {
+        groups: new Set(spec.service_groups.map((g) => g.name)),
+        volumes: new Set(spec.volumes.map((v) => v.name))
+    };
+    const rename = (n) => previewName(n, pr);
+    const out = {
+        source: spec.source,
+        volumes: spec.volumes.map((v) => ({ ...v, name: rename(v.name) })),
+        service_groups: spec.service_groups.map((g) => {
+            const fqdns = g.domains.filter((d) => d.name.endsWith('.'));
+            if (fqdns.length > 0)
+                notices.push(`preview: service group '${g.name}' leaves out ${fqdns.map((d) => d.name.slice(0, -1)).join(', ')} (custom domains and their certificates belong to production)`);
+            return {
+                ...g,
+                name: rename(g.name),
+                domains: g.domains
+                    .filter((d) => !d.name.endsWith('.'))
+                    .map((d) => ({ name: rename(d.name) }))
+            };
+        }),
+        instances: spec.instances.map((i) => {
+            if (i.service_group && !owned.groups.has(i.service_group))
+                problems.add(i.where, `in preview mode an instance cannot join service group '${i.service_group}', which the spec does not define (it would serve preview traffic from production's group)`, `instances.${i.name}`);
+            for (const m of i.volumes) {
+                if (m.name !== undefined && !owned.volumes.has(m.name))
+                    problems.add(i.where, `in preview mode an instance cannot mount volume '${m.name}', which the spec does not define (it would share production's data)`, `instances.${i.name}`);
+            }
+            return {
+                ...i,
+                name: rename(i.name),
+                replica_of: i.replica_of ? rename(i.replica_of) : undefined,
+                service_group: i.service_group ? rename(i.service_group) : undefined,
+                volumes: i.volumes.map((m) => (m.name !== undefined ? { ...m, name: rename(m.name) } : m))
+            };
+        })
+    };
+    problems.throwIfAny();
+    return { spec: out, notices };
+}
+
+;// CONCATENATED MODULE: ./src/engine/sweep.ts
+/**
+ * `sweep`, for a scheduled workflow: previews whose pull request is closed are deleted in
+ * batch (instances, then service groups, then volumes). Only names that carry a PR suffix are
+ * ever touched, and a PR whose state GitHub cannot tell is left alone.
+ */
+
+
+
+async function sweep(client, opts, log, progress) {
+    if (!opts.prState)
+        throw new Error('sweep asks GitHub which pull requests are closed: it needs the github-token input and GITHUB_REPOSITORY');
+    const { ledger, notes, plan } = progress;
+    const [instances, groups, volumes] = await Promise.all([
+        client.instances.get(undefined, { details: false }),
+        client.services.get(),
+        client.volumes.get()
+    ]);
+    const found = [];
+    const add = (kind, items) => {
+        for (const i of items) {
+            const pr = i.ok ? previewPr(i.value.name) : undefined;
+            if (pr !== undefined)
+                found.push({ kind, name: i.value.name, uuid: i.value.uuid, pr });
+        }
+    };
+    add('instance', instances.items);
+    add('service_group', groups.items);
+    add('volume', volumes.items);
+    const prs = [...new Set(found.map((f) => f.pr))].sort((a, b) => a - b);
+    const states = new Map(await Promise.all(prs.map(async (n) => [n, await opts.prState(n)])));
+    log.info(`sweep: ${found.length} preview object(s) of ${prs.length} pull request(s): ${prs.map((n) => `#${n} ${states.get(n)}`).join(', ') || 'none'}`);
+    for (const n of prs.filter((p) => states.get(p) === 'unknown'))
+        notes.push(`PR #${n}: GitHub could not tell its state, so its preview was left alone`);
+    const doomed = found.filter((f) => states.get(f.pr) === 'closed');
+    for (const f of doomed) {
+        plan.push({ kind: f.kind, name: f.name, action: 'delete', reason: `PR #${f.pr} is closed` });
+        ledger.set(f.kind, f.name, { uuid: f.uuid, action: opts.dryRun ? 'planned' : 'unchanged' });
+    }
+    if (opts.dryRun || doomed.length === 0)
+        return;
+    const names = (kind) => doomed.filter((f) => f.kind === kind).map((f) => f.name);
+    await log.group(`Deleting the previews of ${new Set(doomed.map((f) => f.pr)).size} closed pull request(s)`, async () => {
+        const gone = await retire(client, names('instance'), opts.drainTimeoutMs, opts.deadline);
+        for (const [name, g] of gone)
+            ledger.set('instance', name, g.ok ? { action: 'deleted', state: 'deleted' } : { action: 'failed', error: g.error });
+        // Groups and volumes go once their instances have; each in one request.
+        const [g, v] = await Promise.all([
+            client.services.delete(names('service_group').map((name) => ({ name }))),
+            client.volumes.delete(names('volume').map((name) => ({ name })))
+        ]);
+        names('service_group').forEach((name, i) => ledger.set('service_group', name, g.items[i]?.ok
+            ? { action: 'deleted', state: 'deleted' }
+            : { action: 'failed', error: g.items[i] ? describeItem(g.items[i]) : 'no answer' }));
+        names('volume').forEach((name, i) => ledger.set('volume', name, v.items[i]?.ok
+            ? { action: 'deleted', state: 'deleted' }
+            : { action: 'failed', error: v.items[i] ? describeItem(v.items[i]) : 'no answer' }));
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/engine/ledger.ts
@@ -33263,6 +33941,7 @@ function newProgress() {
 
 
 
+
 function outcome(objects, failOn) {
     const failed = objects.filter((o) => o.action === 'failed').length;
     const status = failed === 0 ? 'success' : failed === objects.length ? 'error' : 'partial_success';
@@ -33281,7 +33960,7 @@ async function dispatch(client, spec, opts, log, progress) {
                 throw new Error(`${opts.command} needs a spec: the spec input (a file or inline YAML), or the shorthand inputs name and image`);
             return deploy(client, spec, opts, log, progress);
         case 'sweep':
-            throw new Error('sweep removes the previews of closed pull requests; it needs preview mode, which this version does not have yet');
+            return sweep(client, opts, log, progress);
         default: {
             const targets = targetsOf(spec, opts.names);
             if (targets.length === 0)
@@ -33363,46 +34042,8 @@ async function runEngine(client, spec, opts, log) {
     };
 }
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-;// CONCATENATED MODULE: ./src/spec/problems.ts
-/**
- * Problems with what the user wrote, collected rather than thrown one at a time, so a run
- * reports every mistake at once. Each names where it is (input, or file:line:column).
- */
-function formatProblem(p) {
-    const at = p.line !== undefined
-        ? `${p.file}:${p.line}${p.column !== undefined ? `:${p.column}` : ''}`
-        : p.file;
-    return `${at}: ${p.path ? `${p.path}: ` : ''}${p.message}`;
-}
-/** Thrown once all problems are known; the message lists every one. */
-class SpecError extends Error {
-    problems;
-    constructor(problems) {
-        super(problems.length === 1
-            ? formatProblem(problems[0])
-            : `${problems.length} problems:\n${problems.map((p) => `  - ${formatProblem(p)}`).join('\n')}`);
-        this.problems = problems;
-        this.name = 'SpecError';
-    }
-}
-class Problems {
-    list = [];
-    add(where, message, path) {
-        this.list.push({ ...where, path, message });
-    }
-    get empty() {
-        return this.list.length === 0;
-    }
-    throwIfAny() {
-        if (!this.empty)
-            throw new SpecError(this.list);
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/spec/read.ts
 /**
  * Readers turn positioned YAML nodes into typed values, recording a problem (with its
@@ -34533,26 +35174,43 @@ class UkcClient {
 
 ;// CONCATENATED MODULE: ./src/invoke.ts
 /**
- * One command, from checked inputs to a RunResult: load the spec, build the client, run the
- * engine. Shared by the action and the CLI; it never throws, so both can always report.
+ * One command, from checked inputs to a RunResult: load the spec (renamed for a preview),
+ * build the client, run the engine. Shared by the action and the CLI; it never throws, so
+ * both can always report.
  */
 
 
 
 
 
+
+/** In preview mode, names given to delete (or any command) must be this PR's. */
+function guardPreviewNames(names, pr) {
+    const foreign = names.filter((n) => !n.toLowerCase().endsWith(`-pr${pr}`));
+    if (foreign.length > 0)
+        throw new Error(`names: in preview mode only this pull request's objects (names ending in -pr${pr}) may be touched; refused: ${foreign.join(', ')}`);
+}
 async function invoke(inv) {
     const { inputs } = inv;
     const startedAt = Date.now();
     try {
-        const spec = loadSpec({
+        let spec = loadSpec({
             spec: inputs.spec,
             shorthand: inputs.shorthand,
             secretEnv: inputs.secretEnv,
             workspace: inv.workspace,
             env: inv.env
         });
-        const opts = engineOptions(inputs, startedAt, false, inv.env);
+        let notices = [];
+        if (inv.preview) {
+            guardPreviewNames(inputs.names, inv.preview.number);
+            if (spec)
+                ({ spec, notices } = previewSpec(spec, inv.preview.number));
+        }
+        const opts = {
+            ...engineOptions(inputs, startedAt, Boolean(inv.preview), inv.env),
+            prState: inv.prState
+        };
         const client = new UkcClient({
             token: inputs.token,
             metro: inputs.metro,
@@ -34560,9 +35218,11 @@ async function invoke(inv) {
             deadline: opts.deadline,
             debug: inv.debug
         });
-        inv.logger.info(`ukc-deploy ${inputs.command} against ${client.baseUrl}`);
+        inv.logger.info(`ukc-deploy ${inputs.command}${inv.preview ? ` (preview of #${inv.preview.number})` : ''} against ${client.baseUrl}`);
         try {
-            return { result: await runEngine(client, spec, opts, inv.logger) };
+            const result = await runEngine(client, spec, opts, inv.logger);
+            result.notes.unshift(...notices);
+            return { result };
         }
         finally {
             client.close();
@@ -34577,143 +35237,14 @@ async function invoke(inv) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/report/outputs.ts
-const OUTPUT_NAMES = (/* unused pure expression or super */ null && ([
-    'status',
-    'instance-uuids',
-    'instances',
-    'service-uuids',
-    'services',
-    'url',
-    'urls',
-    'plan'
-]));
-const uuidsMadeBy = (objects, kind) => objects.filter((o) => o.kind === kind && o.createdByRun && o.uuid).map((o) => o.uuid);
-function publicUrls(objects) {
-    const groups = objects.filter((o) => o.kind === 'service_group');
-    const fqdns = [...groups, ...objects.filter((o) => o.kind === 'instance')]
-        .filter((o) => o.state !== 'deleted')
-        .flatMap((o) => o.fqdns);
-    return [...new Set(fqdns)].map((f) => `https://${f}`);
-}
-function outputsOf(result) {
-    const urls = publicUrls(result.objects);
-    return {
-        status: result.status,
-        'instance-uuids': JSON.stringify(uuidsMadeBy(result.objects, 'instance')),
-        instances: JSON.stringify(result.objects
-            .filter((o) => o.kind === 'instance')
-            .map((o) => ({
-            name: o.name,
-            uuid: o.uuid ?? '',
-            state: o.state ?? '',
-            action: o.action,
-            fqdn: o.fqdns[0] ?? '',
-            'private-fqdn': o.privateFqdn ?? '',
-            'private-ip': o.privateIp ?? '',
-            error: o.error ?? ''
-        }))),
-        'service-uuids': JSON.stringify(uuidsMadeBy(result.objects, 'service_group')),
-        services: JSON.stringify(result.objects
-            .filter((o) => o.kind === 'service_group')
-            .map((o) => ({ name: o.name, uuid: o.uuid ?? '', fqdns: o.fqdns, action: o.action }))),
-        url: urls[0] ?? '',
-        urls: JSON.stringify(urls),
-        plan: JSON.stringify(result.plan)
-    };
-}
-
-;// CONCATENATED MODULE: ./src/report/summary.ts
-const ICON = {
-    success: '✅',
-    partial_success: '⚠️',
-    error: '❌'
-};
-const KIND_TITLE = {
-    instance: 'Instances',
-    service_group: 'Service groups',
-    volume: 'Volumes'
-};
-const KIND_NOUN = {
-    instance: 'instance',
-    service_group: 'service group',
-    volume: 'volume'
-};
-/** Table cells: no pipes or newlines, and no HTML. */
-function cell(text) {
-    return (text ?? '')
-        .replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c])
-        .replace(/\|/g, '\\|')
-        .replace(/\r?\n/g, ' ');
-}
-function bootTime(us) {
-    if (us === undefined)
-        return '';
-    return us < 1000 ? `${us} µs` : `${(us / 1000).toFixed(us < 10000 ? 1 : 0)} ms`;
-}
-function totals(objects) {
-    const parts = [];
-    for (const kind of ['instance', 'service_group', 'volume']) {
-        const rows = objects.filter((o) => o.kind === kind);
-        if (rows.length === 0)
-            continue;
-        const counts = new Map();
-        for (const r of rows)
-            counts.set(r.action, (counts.get(r.action) ?? 0) + 1);
-        parts.push(`${rows.length} ${KIND_NOUN[kind]}${rows.length > 1 ? 's' : ''}: ${[...counts].map(([a, n]) => `${n} ${a}`).join(', ')}`);
-    }
-    return parts.join(' · ');
-}
-function table(kind, rows) {
-    const link = (f) => `[${cell(f)}](https://${f})`;
-    const lines = kind === 'instance'
-        ? ['| Name | Action | State | URL | UUID | Boot | Error |', '|---|---|---|---|---|---|---|']
-        : kind === 'service_group'
-            ? ['| Name | Action | URLs | UUID | Error |', '|---|---|---|---|---|']
-            : ['| Name | Action | State | UUID | Error |', '|---|---|---|---|---|'];
-    for (const r of rows) {
-        const err = r.error ? `❌ ${cell(r.error)}` : '';
-        if (kind === 'instance')
-            lines.push(`| ${cell(r.name)} | ${r.action} | ${cell(r.state)} | ${r.fqdns[0] ? link(r.fqdns[0]) : ''} | \`${cell(r.uuid)}\` | ${bootTime(r.bootTimeUs)} | ${err} |`);
-        else if (kind === 'service_group')
-            lines.push(`| ${cell(r.name)} | ${r.action} | ${r.fqdns.map(link).join('<br>')} | \`${cell(r.uuid)}\` | ${err} |`);
-        else
-            lines.push(`| ${cell(r.name)} | ${r.action} | ${cell(r.state)} | \`${cell(r.uuid)}\` | ${err} |`);
-    }
-    return lines.join('\n');
-}
-function summaryMarkdown(result, context = {}) {
-    const out = [];
-    out.push(`### ${ICON[result.status]} ukc-deploy ${result.command}: ${result.status.replace('_', ' ')}${context.title ? ` — ${cell(context.title)}` : ''}`);
-    if (result.error)
-        out.push(`> [!CAUTION]\n> ${result.error.split('\n').map(cell).join('\n> ')}`);
-    const t = totals(result.objects);
-    if (t)
-        out.push(t);
-    for (const kind of ['service_group', 'instance', 'volume']) {
-        const rows = result.objects.filter((o) => o.kind === kind);
-        if (rows.length > 0)
-            out.push(`#### ${KIND_TITLE[kind]}\n\n${table(kind, rows)}`);
-    }
-    if (result.plan.length > 0) {
-        const rows = result.plan.map((p) => `| ${p.kind.replace('_', ' ')} | ${cell(p.name)} | ${p.action}${p.strategy ? ` (${p.strategy})` : ''} | ${cell(p.reason)} |`);
-        const open = result.command === 'plan' ? ' open' : '';
-        out.push(`<details${open}><summary>Plan</summary>\n\n| Kind | Name | Action | Why |\n|---|---|---|---|\n${rows.join('\n')}\n\n</details>`);
-    }
-    if (result.notes.length > 0)
-        out.push(result.notes.map((n) => `- ${cell(n)}`).join('\n'));
-    for (const o of result.objects.filter((x) => x.logTail)) {
-        const log = o.logTail.replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]);
-        out.push(`<details><summary>Console of ${cell(o.name)} (last ${Buffer.byteLength(o.logTail)} bytes)</summary>\n\n<pre>\n${log}\n</pre>\n\n</details>`);
-    }
-    return `${out.join('\n\n')}\n`;
-}
-
 ;// CONCATENATED MODULE: ./src/main.ts
 /**
- * The action: inputs → spec → engine → outputs, job summary and annotations. Secrets are
- * masked before anything else happens, and every output is set on every path.
+ * The action: inputs → spec → engine → outputs, job summary and annotations, with the GitHub
+ * side (preview comment, Deployment) around it. Secrets are masked before anything else
+ * happens, and every output is set on every path.
  */
+
+
 
 
 
@@ -34736,6 +35267,7 @@ function maskSecrets() {
         if (line.includes('=') && value)
             core_setSecret(value);
     }
+    return token;
 }
 function annotate(result, specError) {
     for (const p of specError?.problems ?? []) {
@@ -34751,25 +35283,7 @@ function annotate(result, specError) {
     for (const o of result.objects.filter((x) => x.action === 'failed'))
         error(o.error ?? 'failed', { title: `ukc-deploy: ${o.kind.replace('_', ' ')} ${o.name}` });
 }
-async function run() {
-    maskSecrets();
-    let command = 'deploy';
-    let result;
-    let specError;
-    try {
-        const inputs = readInputs((name) => getInput(name));
-        command = inputs.command;
-        ({ result, specError } = await invoke({
-            inputs,
-            workspace: process.env.GITHUB_WORKSPACE || process.cwd(),
-            env: process.env,
-            logger,
-            debug: (line) => core_debug(line)
-        }));
-    }
-    catch (err) {
-        result = failedRun(command, err instanceof Error ? err.message : String(err));
-    }
+async function report(result, specError) {
     for (const [name, value] of Object.entries(outputsOf(result)))
         setOutput(name, value);
     annotate(result, specError);
@@ -34783,6 +35297,81 @@ async function run() {
     }
     if (result.failed)
         setFailed(`ukc-deploy ${result.command}: ${result.error ?? `${result.status}: ${result.objects.filter((o) => o.action === 'failed').length} object(s) failed`}`);
+}
+/** A fork's pull request gets no secrets: skip cleanly (outputs set, step green) instead of failing. */
+function forkWithoutToken(event, token) {
+    if (!event.pr?.fork || token)
+        return undefined;
+    const why = `Skipped: pull request #${event.pr.number} comes from a fork, and GitHub gives fork pull requests no secrets, so there is no UKC token. Deploy previews of forks with a label-gated pull_request_target workflow (see README, "Previews of forks").`;
+    notice(why, { title: 'ukc-deploy' });
+    return {
+        command: 'deploy',
+        status: 'success',
+        failed: false,
+        objects: [],
+        plan: [],
+        notes: [why]
+    };
+}
+/** `closed` turns a preview deploy into the deletion of that PR's objects. */
+function commandFor(inputs, event, preview) {
+    return preview && event.pr?.action === 'closed' && inputs.command === 'deploy'
+        ? 'delete'
+        : inputs.command;
+}
+function specKey(inputs) {
+    if (inputs.spec && !inputs.spec.includes('\n'))
+        return inputs.spec.trim();
+    return inputs.shorthand.name ? `name:${inputs.shorthand.name}` : 'inline';
+}
+async function run() {
+    const token = maskSecrets();
+    const event = readEvent(process.env);
+    const skipped = forkWithoutToken(event, token);
+    if (skipped)
+        return report(skipped);
+    let command = 'deploy';
+    let side;
+    try {
+        const inputs = readInputs((name) => getInput(name));
+        const pr = previewOf(inputs.preview, event);
+        command = commandFor(inputs, event, Boolean(pr));
+        if (pr && command !== inputs.command)
+            info(`Pull request #${pr.number} closed: deleting its preview`);
+        side = new GitHubSide({
+            token: inputs.githubToken,
+            apiUrl: process.env.GITHUB_API_URL,
+            event,
+            preview: pr,
+            comment: inputs.comment && (command === 'deploy' || command === 'delete'),
+            environment: inputs.environment,
+            specKey: specKey(inputs),
+            closing: Boolean(pr) && command === 'delete',
+            warn: (m) => warning(m),
+            info: (m) => info(m)
+        });
+        const touchesGitHub = command === 'deploy' || (Boolean(pr) && command === 'delete');
+        if (touchesGitHub)
+            await side.begin();
+        const { result, specError } = await invoke({
+            inputs: { ...inputs, command },
+            workspace: process.env.GITHUB_WORKSPACE || process.cwd(),
+            env: process.env,
+            logger,
+            debug: (line) => core_debug(line),
+            preview: pr ? { number: pr.number } : undefined,
+            prState: command === 'sweep' ? side.prState() : undefined
+        });
+        if (touchesGitHub)
+            await side.finish(result);
+        await report(result, specError);
+    }
+    catch (err) {
+        await report(failedRun(command, err instanceof Error ? err.message : String(err)));
+    }
+    finally {
+        side?.dispose();
+    }
 }
 
 

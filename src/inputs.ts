@@ -33,6 +33,8 @@ export interface Inputs {
   githubToken?: string
   comment: boolean
   environment?: string
+  /** sweep and delete only list what they would delete. */
+  dryRun: boolean
 }
 
 export class InputError extends Error {
@@ -130,6 +132,7 @@ export function readInputs(
     failOn: oneOf('fail-on', FAIL_ON, 'any'),
     githubToken: optional('github-token'),
     comment: flag('comment', true),
+    dryRun: flag('dry-run', false),
     environment: optional('environment')
   }
   const described = inputs.spec !== undefined || hasShorthand(inputs.shorthand)

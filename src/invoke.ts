@@ -1,12 +1,14 @@
 /**
- * One command, from checked inputs to a RunResult: load the spec, build the client, run the
- * engine. Shared by the action and the CLI; it never throws, so both can always report.
+ * One command, from checked inputs to a RunResult: load the spec (renamed for a preview),
+ * build the client, run the engine. Shared by the action and the CLI; it never throws, so
+ * both can always report.
  */
 import { engineOptions, failedRun } from './engine/options.js'
 import { runEngine } from './engine/run.js'
-import type { Logger, RunResult } from './engine/types.js'
+import type { EngineOptions, Logger, RunResult } from './engine/types.js'
 import type { Inputs } from './inputs.js'
 import { loadSpec } from './spec/load.js'
+import { previewSpec } from './spec/preview.js'
 import { SpecError } from './spec/problems.js'
 import { UkcClient } from './ukc/client.js'
 
@@ -17,6 +19,10 @@ export interface Invocation {
   env: Record<string, string | undefined>
   logger: Logger
   debug?: (line: string) => void
+  /** Preview mode: every name gets `-pr<N>`, and only such names may be touched. */
+  preview?: { number: number }
+  /** sweep asks whether a PR is open. */
+  prState?: EngineOptions['prState']
 }
 
 export interface Invoked {
@@ -25,18 +31,35 @@ export interface Invoked {
   specError?: SpecError
 }
 
+/** In preview mode, names given to delete (or any command) must be this PR's. */
+function guardPreviewNames(names: string[], pr: number): void {
+  const foreign = names.filter((n) => !n.toLowerCase().endsWith(`-pr${pr}`))
+  if (foreign.length > 0)
+    throw new Error(
+      `names: in preview mode only this pull request's objects (names ending in -pr${pr}) may be touched; refused: ${foreign.join(', ')}`
+    )
+}
+
 export async function invoke(inv: Invocation): Promise<Invoked> {
   const { inputs } = inv
   const startedAt = Date.now()
   try {
-    const spec = loadSpec({
+    let spec = loadSpec({
       spec: inputs.spec,
       shorthand: inputs.shorthand,
       secretEnv: inputs.secretEnv,
       workspace: inv.workspace,
       env: inv.env
     })
-    const opts = engineOptions(inputs, startedAt, false, inv.env)
+    let notices: string[] = []
+    if (inv.preview) {
+      guardPreviewNames(inputs.names, inv.preview.number)
+      if (spec) ({ spec, notices } = previewSpec(spec, inv.preview.number))
+    }
+    const opts: EngineOptions = {
+      ...engineOptions(inputs, startedAt, Boolean(inv.preview), inv.env),
+      prState: inv.prState
+    }
     const client = new UkcClient({
       token: inputs.token,
       metro: inputs.metro,
@@ -44,9 +67,13 @@ export async function invoke(inv: Invocation): Promise<Invoked> {
       deadline: opts.deadline,
       debug: inv.debug
     })
-    inv.logger.info(`ukc-deploy ${inputs.command} against ${client.baseUrl}`)
+    inv.logger.info(
+      `ukc-deploy ${inputs.command}${inv.preview ? ` (preview of #${inv.preview.number})` : ''} against ${client.baseUrl}`
+    )
     try {
-      return { result: await runEngine(client, spec, opts, inv.logger) }
+      const result = await runEngine(client, spec, opts, inv.logger)
+      result.notes.unshift(...notices)
+      return { result }
     } finally {
       client.close()
     }

@@ -1,11 +1,14 @@
 /**
- * The action: inputs → spec → engine → outputs, job summary and annotations. Secrets are
- * masked before anything else happens, and every output is set on every path.
+ * The action: inputs → spec → engine → outputs, job summary and annotations, with the GitHub
+ * side (preview comment, Deployment) around it. Secrets are masked before anything else
+ * happens, and every output is set on every path.
  */
 import * as core from '@actions/core'
 import { failedRun } from './engine/options.js'
 import type { Logger, RunResult } from './engine/types.js'
-import { lines, readInputs, type Command } from './inputs.js'
+import { previewOf, readEvent, type WorkflowEvent } from './github/event.js'
+import { GitHubSide } from './github/side.js'
+import { lines, readInputs, type Command, type Inputs } from './inputs.js'
 import { invoke } from './invoke.js'
 import { outputsOf } from './report/outputs.js'
 import { summaryMarkdown } from './report/summary.js'
@@ -19,13 +22,14 @@ const logger: Logger = {
 }
 
 /** The token and every secret-env value, masked before the first line is logged. */
-function maskSecrets(): void {
+function maskSecrets(): string {
   const token = core.getInput('token') || process.env.UKC_TOKEN || ''
   if (token) core.setSecret(token)
   for (const line of lines(core.getInput('secret-env'))) {
     const value = line.slice(line.indexOf('=') + 1).trim()
     if (line.includes('=') && value) core.setSecret(value)
   }
+  return token
 }
 
 function annotate(result: RunResult, specError?: SpecError): void {
@@ -47,24 +51,7 @@ function annotate(result: RunResult, specError?: SpecError): void {
     core.error(o.error ?? 'failed', { title: `ukc-deploy: ${o.kind.replace('_', ' ')} ${o.name}` })
 }
 
-export async function run(): Promise<void> {
-  maskSecrets()
-  let command: Command = 'deploy'
-  let result: RunResult
-  let specError: SpecError | undefined
-  try {
-    const inputs = readInputs((name) => core.getInput(name))
-    command = inputs.command
-    ;({ result, specError } = await invoke({
-      inputs,
-      workspace: process.env.GITHUB_WORKSPACE || process.cwd(),
-      env: process.env,
-      logger,
-      debug: (line) => core.debug(line)
-    }))
-  } catch (err) {
-    result = failedRun(command, err instanceof Error ? err.message : String(err))
-  }
+async function report(result: RunResult, specError?: SpecError): Promise<void> {
   for (const [name, value] of Object.entries(outputsOf(result))) core.setOutput(name, value)
   annotate(result, specError)
   for (const note of result.notes) core.notice(note, { title: 'ukc-deploy' })
@@ -79,4 +66,76 @@ export async function run(): Promise<void> {
     core.setFailed(
       `ukc-deploy ${result.command}: ${result.error ?? `${result.status}: ${result.objects.filter((o) => o.action === 'failed').length} object(s) failed`}`
     )
+}
+
+/** A fork's pull request gets no secrets: skip cleanly (outputs set, step green) instead of failing. */
+function forkWithoutToken(event: WorkflowEvent, token: string): RunResult | undefined {
+  if (!event.pr?.fork || token) return undefined
+  const why = `Skipped: pull request #${event.pr.number} comes from a fork, and GitHub gives fork pull requests no secrets, so there is no UKC token. Deploy previews of forks with a label-gated pull_request_target workflow (see README, "Previews of forks").`
+  core.notice(why, { title: 'ukc-deploy' })
+  return {
+    command: 'deploy',
+    status: 'success',
+    failed: false,
+    objects: [],
+    plan: [],
+    notes: [why]
+  }
+}
+
+/** `closed` turns a preview deploy into the deletion of that PR's objects. */
+function commandFor(inputs: Inputs, event: WorkflowEvent, preview: boolean): Command {
+  return preview && event.pr?.action === 'closed' && inputs.command === 'deploy'
+    ? 'delete'
+    : inputs.command
+}
+
+function specKey(inputs: Inputs): string {
+  if (inputs.spec && !inputs.spec.includes('\n')) return inputs.spec.trim()
+  return inputs.shorthand.name ? `name:${inputs.shorthand.name}` : 'inline'
+}
+
+export async function run(): Promise<void> {
+  const token = maskSecrets()
+  const event = readEvent(process.env)
+  const skipped = forkWithoutToken(event, token)
+  if (skipped) return report(skipped)
+  let command: Command = 'deploy'
+  let side: GitHubSide | undefined
+  try {
+    const inputs = readInputs((name) => core.getInput(name))
+    const pr = previewOf(inputs.preview, event)
+    command = commandFor(inputs, event, Boolean(pr))
+    if (pr && command !== inputs.command)
+      core.info(`Pull request #${pr.number} closed: deleting its preview`)
+    side = new GitHubSide({
+      token: inputs.githubToken,
+      apiUrl: process.env.GITHUB_API_URL,
+      event,
+      preview: pr,
+      comment: inputs.comment && (command === 'deploy' || command === 'delete'),
+      environment: inputs.environment,
+      specKey: specKey(inputs),
+      closing: Boolean(pr) && command === 'delete',
+      warn: (m) => core.warning(m),
+      info: (m) => core.info(m)
+    })
+    const touchesGitHub = command === 'deploy' || (Boolean(pr) && command === 'delete')
+    if (touchesGitHub) await side.begin()
+    const { result, specError } = await invoke({
+      inputs: { ...inputs, command },
+      workspace: process.env.GITHUB_WORKSPACE || process.cwd(),
+      env: process.env,
+      logger,
+      debug: (line) => core.debug(line),
+      preview: pr ? { number: pr.number } : undefined,
+      prState: command === 'sweep' ? side.prState() : undefined
+    })
+    if (touchesGitHub) await side.finish(result)
+    await report(result, specError)
+  } catch (err) {
+    await report(failedRun(command, err instanceof Error ? err.message : String(err)))
+  } finally {
+    side?.dispose()
+  }
 }

@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7665);
+/* harmony import */ var _cli_program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8792);
 /** The `ukc-deploy` command (bin/ukc-deploy.js runs the bundle built from here). */
 
 process.exitCode = await (0,_cli_program_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv, {
@@ -28390,7 +28390,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7665:
+/***/ 8792:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33105,6 +33105,7 @@ function readInputs(get, env = process.env) {
         failOn: oneOf('fail-on', FAIL_ON, 'any'),
         githubToken: optional('github-token'),
         comment: flag('comment', true),
+        dryRun: flag('dry-run', false),
         environment: optional('environment')
     };
     const described = inputs.spec !== undefined || hasShorthand(inputs.shorthand);
@@ -33143,7 +33144,8 @@ function engineOptions(inputs, startedAt = Date.now(), preview = false, env = pr
         failOn: inputs.failOn,
         concurrency: CREATE_CONCURRENCY,
         healthCheck: inputs.healthCheck,
-        settleMs: settleMs(env)
+        settleMs: settleMs(env),
+        dryRun: inputs.dryRun
     };
 }
 /** A result for a run that failed before the engine could start (bad input, bad spec). */
@@ -35271,7 +35273,10 @@ async function finish(client, ledger, names) {
  * Deletes the instances (draining first when asked), then the service groups and volumes the
  * spec owns. Deleting what is already gone is not a failure: the result is what was asked.
  */
-async function remove(client, spec, targets, opts, log, { ledger }) {
+async function remove(client, spec, targets, opts, log, progress) {
+    if (opts.dryRun)
+        return planRemoval(client, spec, targets, progress);
+    const { ledger } = progress;
     await log.group(`Deleting ${targets.length} instance(s)`, async () => {
         const gone = await retireRefs(client, targets.map((t) => t.ref), opts.drainTimeoutMs, opts.deadline);
         targets.forEach((t, i) => {
@@ -35304,6 +35309,211 @@ async function remove(client, spec, targets, opts, log, { ledger }) {
             record('volume', spec.volumes.map((v) => v.name), volumes);
         });
     }
+}
+/** What delete would remove, read but not touched (dry-run). */
+async function planRemoval(client, spec, targets, { ledger, plan }) {
+    const found = await read(client, targets, ledger);
+    for (const t of targets) {
+        const inst = found.get(t.label);
+        if (!inst)
+            continue;
+        ledger.set('instance', inst.name, { action: 'planned' });
+        plan.push({
+            kind: 'instance',
+            name: inst.name,
+            action: 'delete',
+            reason: 'dry-run: would be deleted'
+        });
+    }
+    for (const g of spec?.service_groups ?? [])
+        plan.push({
+            kind: 'service_group',
+            name: g.name,
+            action: 'delete',
+            reason: 'dry-run: would be deleted'
+        });
+    for (const v of spec?.volumes ?? [])
+        plan.push({
+            kind: 'volume',
+            name: v.name,
+            action: 'delete',
+            reason: 'dry-run: would be deleted'
+        });
+}
+
+;// CONCATENATED MODULE: ./src/spec/problems.ts
+/**
+ * Problems with what the user wrote, collected rather than thrown one at a time, so a run
+ * reports every mistake at once. Each names where it is (input, or file:line:column).
+ */
+function formatProblem(p) {
+    const at = p.line !== undefined
+        ? `${p.file}:${p.line}${p.column !== undefined ? `:${p.column}` : ''}`
+        : p.file;
+    return `${at}: ${p.path ? `${p.path}: ` : ''}${p.message}`;
+}
+/** Thrown once all problems are known; the message lists every one. */
+class SpecError extends Error {
+    problems;
+    constructor(problems) {
+        super(problems.length === 1
+            ? formatProblem(problems[0])
+            : `${problems.length} problems:\n${problems.map((p) => `  - ${formatProblem(p)}`).join('\n')}`);
+        this.problems = problems;
+        this.name = 'SpecError';
+    }
+}
+class Problems {
+    list = [];
+    add(where, message, path) {
+        this.list.push({ ...where, path, message });
+    }
+    get empty() {
+        return this.list.length === 0;
+    }
+    throwIfAny() {
+        if (!this.empty)
+            throw new SpecError(this.list);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/spec/preview.ts
+/**
+ * Preview names (PRODUCT.md, Names): in preview mode every object the action creates carries
+ * `-pr<N>`, subdomains too, within the naming rules (a short hash stands in for what had to
+ * be cut). FQDN domains are left out with a notice. A preview never joins, mounts or deletes
+ * what it does not own.
+ */
+
+
+
+const SUFFIX_RE = /-pr(\d+)$/;
+/** A preview object, or the surge of a preview instance mid-rollout. */
+const PREVIEW_RE = /-pr(\d+)(?:-surge-[0-9a-f]{7})?$/;
+function previewName(name, pr) {
+    const suffix = `-pr${pr}`;
+    const labels = name.split('.');
+    const last = labels.pop();
+    const prefix = labels.length > 0 ? `${labels.join('.')}.` : '';
+    const full = `${prefix}${last}${suffix}`;
+    if (full.length <= MAX_NAME_LENGTH && last.length + suffix.length <= MAX_LABEL_LENGTH)
+        return full;
+    const hash = (0,external_node_crypto_.createHash)('sha256').update(name).digest('hex').slice(0, 6);
+    const room = Math.min(MAX_LABEL_LENGTH, MAX_NAME_LENGTH - prefix.length) - suffix.length - hash.length - 1;
+    if (room < 1)
+        throw new Error(`'${name}' is too long to carry a preview suffix`);
+    return `${prefix}${last.slice(0, room).replace(/-+$/, '')}-${hash}${suffix}`;
+}
+/** The PR a preview object belongs to, or undefined for anything else. */
+function previewPr(name) {
+    const m = PREVIEW_RE.exec(name);
+    return m ? Number(m[1]) : undefined;
+}
+function hasPreviewSuffix(name) {
+    return SUFFIX_RE.test(name);
+}
+/** The spec with every name and subdomain suffixed; notices say what was left out. */
+function previewSpec(spec, pr) {
+    const problems = new Problems();
+    const notices = [];
+    const owned = {
+        groups: new Set(spec.service_groups.map((g) => g.name)),
+        volumes: new Set(spec.volumes.map((v) => v.name))
+    };
+    const rename = (n) => previewName(n, pr);
+    const out = {
+        source: spec.source,
+        volumes: spec.volumes.map((v) => ({ ...v, name: rename(v.name) })),
+        service_groups: spec.service_groups.map((g) => {
+            const fqdns = g.domains.filter((d) => d.name.endsWith('.'));
+            if (fqdns.length > 0)
+                notices.push(`preview: service group '${g.name}' leaves out ${fqdns.map((d) => d.name.slice(0, -1)).join(', ')} (custom domains and their certificates belong to production)`);
+            return {
+                ...g,
+                name: rename(g.name),
+                domains: g.domains
+                    .filter((d) => !d.name.endsWith('.'))
+                    .map((d) => ({ name: rename(d.name) }))
+            };
+        }),
+        instances: spec.instances.map((i) => {
+            if (i.service_group && !owned.groups.has(i.service_group))
+                problems.add(i.where, `in preview mode an instance cannot join service group '${i.service_group}', which the spec does not define (it would serve preview traffic from production's group)`, `instances.${i.name}`);
+            for (const m of i.volumes) {
+                if (m.name !== undefined && !owned.volumes.has(m.name))
+                    problems.add(i.where, `in preview mode an instance cannot mount volume '${m.name}', which the spec does not define (it would share production's data)`, `instances.${i.name}`);
+            }
+            return {
+                ...i,
+                name: rename(i.name),
+                replica_of: i.replica_of ? rename(i.replica_of) : undefined,
+                service_group: i.service_group ? rename(i.service_group) : undefined,
+                volumes: i.volumes.map((m) => (m.name !== undefined ? { ...m, name: rename(m.name) } : m))
+            };
+        })
+    };
+    problems.throwIfAny();
+    return { spec: out, notices };
+}
+
+;// CONCATENATED MODULE: ./src/engine/sweep.ts
+/**
+ * `sweep`, for a scheduled workflow: previews whose pull request is closed are deleted in
+ * batch (instances, then service groups, then volumes). Only names that carry a PR suffix are
+ * ever touched, and a PR whose state GitHub cannot tell is left alone.
+ */
+
+
+
+async function sweep(client, opts, log, progress) {
+    if (!opts.prState)
+        throw new Error('sweep asks GitHub which pull requests are closed: it needs the github-token input and GITHUB_REPOSITORY');
+    const { ledger, notes, plan } = progress;
+    const [instances, groups, volumes] = await Promise.all([
+        client.instances.get(undefined, { details: false }),
+        client.services.get(),
+        client.volumes.get()
+    ]);
+    const found = [];
+    const add = (kind, items) => {
+        for (const i of items) {
+            const pr = i.ok ? previewPr(i.value.name) : undefined;
+            if (pr !== undefined)
+                found.push({ kind, name: i.value.name, uuid: i.value.uuid, pr });
+        }
+    };
+    add('instance', instances.items);
+    add('service_group', groups.items);
+    add('volume', volumes.items);
+    const prs = [...new Set(found.map((f) => f.pr))].sort((a, b) => a - b);
+    const states = new Map(await Promise.all(prs.map(async (n) => [n, await opts.prState(n)])));
+    log.info(`sweep: ${found.length} preview object(s) of ${prs.length} pull request(s): ${prs.map((n) => `#${n} ${states.get(n)}`).join(', ') || 'none'}`);
+    for (const n of prs.filter((p) => states.get(p) === 'unknown'))
+        notes.push(`PR #${n}: GitHub could not tell its state, so its preview was left alone`);
+    const doomed = found.filter((f) => states.get(f.pr) === 'closed');
+    for (const f of doomed) {
+        plan.push({ kind: f.kind, name: f.name, action: 'delete', reason: `PR #${f.pr} is closed` });
+        ledger.set(f.kind, f.name, { uuid: f.uuid, action: opts.dryRun ? 'planned' : 'unchanged' });
+    }
+    if (opts.dryRun || doomed.length === 0)
+        return;
+    const names = (kind) => doomed.filter((f) => f.kind === kind).map((f) => f.name);
+    await log.group(`Deleting the previews of ${new Set(doomed.map((f) => f.pr)).size} closed pull request(s)`, async () => {
+        const gone = await retire(client, names('instance'), opts.drainTimeoutMs, opts.deadline);
+        for (const [name, g] of gone)
+            ledger.set('instance', name, g.ok ? { action: 'deleted', state: 'deleted' } : { action: 'failed', error: g.error });
+        // Groups and volumes go once their instances have; each in one request.
+        const [g, v] = await Promise.all([
+            client.services.delete(names('service_group').map((name) => ({ name }))),
+            client.volumes.delete(names('volume').map((name) => ({ name })))
+        ]);
+        names('service_group').forEach((name, i) => ledger.set('service_group', name, g.items[i]?.ok
+            ? { action: 'deleted', state: 'deleted' }
+            : { action: 'failed', error: g.items[i] ? describeItem(g.items[i]) : 'no answer' }));
+        names('volume').forEach((name, i) => ledger.set('volume', name, v.items[i]?.ok
+            ? { action: 'deleted', state: 'deleted' }
+            : { action: 'failed', error: v.items[i] ? describeItem(v.items[i]) : 'no answer' }));
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/engine/ledger.ts
@@ -35366,6 +35576,7 @@ function newProgress() {
 
 
 
+
 function outcome(objects, failOn) {
     const failed = objects.filter((o) => o.action === 'failed').length;
     const status = failed === 0 ? 'success' : failed === objects.length ? 'error' : 'partial_success';
@@ -35384,7 +35595,7 @@ async function dispatch(client, spec, opts, log, progress) {
                 throw new Error(`${opts.command} needs a spec: the spec input (a file or inline YAML), or the shorthand inputs name and image`);
             return deploy(client, spec, opts, log, progress);
         case 'sweep':
-            throw new Error('sweep removes the previews of closed pull requests; it needs preview mode, which this version does not have yet');
+            return sweep(client, opts, log, progress);
         default: {
             const targets = targetsOf(spec, opts.names);
             if (targets.length === 0)
@@ -35464,42 +35675,6 @@ async function runEngine(client, spec, opts, log) {
         plan: progress.plan,
         notes: progress.notes
     };
-}
-
-;// CONCATENATED MODULE: ./src/spec/problems.ts
-/**
- * Problems with what the user wrote, collected rather than thrown one at a time, so a run
- * reports every mistake at once. Each names where it is (input, or file:line:column).
- */
-function formatProblem(p) {
-    const at = p.line !== undefined
-        ? `${p.file}:${p.line}${p.column !== undefined ? `:${p.column}` : ''}`
-        : p.file;
-    return `${at}: ${p.path ? `${p.path}: ` : ''}${p.message}`;
-}
-/** Thrown once all problems are known; the message lists every one. */
-class SpecError extends Error {
-    problems;
-    constructor(problems) {
-        super(problems.length === 1
-            ? formatProblem(problems[0])
-            : `${problems.length} problems:\n${problems.map((p) => `  - ${formatProblem(p)}`).join('\n')}`);
-        this.problems = problems;
-        this.name = 'SpecError';
-    }
-}
-class Problems {
-    list = [];
-    add(where, message, path) {
-        this.list.push({ ...where, path, message });
-    }
-    get empty() {
-        return this.list.length === 0;
-    }
-    throwIfAny() {
-        if (!this.empty)
-            throw new SpecError(this.list);
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/spec/read.ts
@@ -36632,26 +36807,43 @@ class UkcClient {
 
 ;// CONCATENATED MODULE: ./src/invoke.ts
 /**
- * One command, from checked inputs to a RunResult: load the spec, build the client, run the
- * engine. Shared by the action and the CLI; it never throws, so both can always report.
+ * One command, from checked inputs to a RunResult: load the spec (renamed for a preview),
+ * build the client, run the engine. Shared by the action and the CLI; it never throws, so
+ * both can always report.
  */
 
 
 
 
 
+
+/** In preview mode, names given to delete (or any command) must be this PR's. */
+function guardPreviewNames(names, pr) {
+    const foreign = names.filter((n) => !n.toLowerCase().endsWith(`-pr${pr}`));
+    if (foreign.length > 0)
+        throw new Error(`names: in preview mode only this pull request's objects (names ending in -pr${pr}) may be touched; refused: ${foreign.join(', ')}`);
+}
 async function invoke(inv) {
     const { inputs } = inv;
     const startedAt = Date.now();
     try {
-        const spec = loadSpec({
+        let spec = loadSpec({
             spec: inputs.spec,
             shorthand: inputs.shorthand,
             secretEnv: inputs.secretEnv,
             workspace: inv.workspace,
             env: inv.env
         });
-        const opts = engineOptions(inputs, startedAt, false, inv.env);
+        let notices = [];
+        if (inv.preview) {
+            guardPreviewNames(inputs.names, inv.preview.number);
+            if (spec)
+                ({ spec, notices } = previewSpec(spec, inv.preview.number));
+        }
+        const opts = {
+            ...engineOptions(inputs, startedAt, Boolean(inv.preview), inv.env),
+            prState: inv.prState
+        };
         const client = new UkcClient({
             token: inputs.token,
             metro: inputs.metro,
@@ -36659,9 +36851,11 @@ async function invoke(inv) {
             deadline: opts.deadline,
             debug: inv.debug
         });
-        inv.logger.info(`ukc-deploy ${inputs.command} against ${client.baseUrl}`);
+        inv.logger.info(`ukc-deploy ${inputs.command}${inv.preview ? ` (preview of #${inv.preview.number})` : ''} against ${client.baseUrl}`);
         try {
-            return { result: await runEngine(client, spec, opts, inv.logger) };
+            const result = await runEngine(client, spec, opts, inv.logger);
+            result.notes.unshift(...notices);
+            return { result };
         }
         finally {
             client.close();

@@ -149,8 +149,10 @@ export async function remove(
   targets: Target[],
   opts: EngineOptions,
   log: Logger,
-  { ledger }: Progress
+  progress: Progress
 ): Promise<void> {
+  if (opts.dryRun) return planRemoval(client, spec, targets, progress)
+  const { ledger } = progress
   await log.group(`Deleting ${targets.length} instance(s)`, async () => {
     const gone = await retireRefs(
       client,
@@ -198,4 +200,39 @@ export async function remove(
       )
     })
   }
+}
+
+/** What delete would remove, read but not touched (dry-run). */
+async function planRemoval(
+  client: UkcClient,
+  spec: Spec | undefined,
+  targets: Target[],
+  { ledger, plan }: Progress
+): Promise<void> {
+  const found = await read(client, targets, ledger)
+  for (const t of targets) {
+    const inst = found.get(t.label)
+    if (!inst) continue
+    ledger.set('instance', inst.name, { action: 'planned' })
+    plan.push({
+      kind: 'instance',
+      name: inst.name,
+      action: 'delete',
+      reason: 'dry-run: would be deleted'
+    })
+  }
+  for (const g of spec?.service_groups ?? [])
+    plan.push({
+      kind: 'service_group',
+      name: g.name,
+      action: 'delete',
+      reason: 'dry-run: would be deleted'
+    })
+  for (const v of spec?.volumes ?? [])
+    plan.push({
+      kind: 'volume',
+      name: v.name,
+      action: 'delete',
+      reason: 'dry-run: would be deleted'
+    })
 }

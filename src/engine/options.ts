@@ -30,7 +30,8 @@ export function engineOptions(
     failOn: inputs.failOn,
     concurrency: CREATE_CONCURRENCY,
     healthCheck: inputs.healthCheck,
-    settleMs: settleMs(env)
+    settleMs: settleMs(env),
+    dryRun: inputs.dryRun
   }
 }
 

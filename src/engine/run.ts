@@ -7,6 +7,7 @@ import type { Spec } from '../spec/schema.js'
 import type { UkcClient } from '../ukc/client.js'
 import { remove, start, status, stop, targetsOf } from './batch.js'
 import { deploy } from './deploy.js'
+import { sweep } from './sweep.js'
 import { newProgress, type Progress } from './ledger.js'
 import { retire } from './ops.js'
 import type { EngineOptions, Logger, ObjectResult, RunResult, RunStatus } from './types.js'
@@ -43,9 +44,7 @@ async function dispatch(
         )
       return deploy(client, spec, opts, log, progress)
     case 'sweep':
-      throw new Error(
-        'sweep removes the previews of closed pull requests; it needs preview mode, which this version does not have yet'
-      )
+      return sweep(client, opts, log, progress)
     default: {
       const targets = targetsOf(spec, opts.names)
       if (targets.length === 0)

@@ -80,4 +80,8 @@ export interface EngineOptions {
   healthCheck?: string
   /** How long a new version must stay running before a rollout retires anything old. */
   settleMs: number
+  /** sweep (and delete) only say what they would do. */
+  dryRun: boolean
+  /** Whether a pull request is open (sweep asks; the engine itself knows nothing of GitHub). */
+  prState?: (pr: number) => Promise<'open' | 'closed' | 'unknown'>
 }

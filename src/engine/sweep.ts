@@ -1,0 +1,93 @@
+/**
+ * `sweep`, for a scheduled workflow: previews whose pull request is closed are deleted in
+ * batch (instances, then service groups, then volumes). Only names that carry a PR suffix are
+ * ever touched, and a PR whose state GitHub cannot tell is left alone.
+ */
+import { previewPr } from '../spec/preview.js'
+import type { UkcClient } from '../ukc/client.js'
+import { describeItem } from '../ukc/envelope.js'
+import type { Progress } from './ledger.js'
+import { retire } from './ops.js'
+import type { EngineOptions, Kind, Logger } from './types.js'
+
+export async function sweep(
+  client: UkcClient,
+  opts: EngineOptions,
+  log: Logger,
+  progress: Progress
+): Promise<void> {
+  if (!opts.prState)
+    throw new Error(
+      'sweep asks GitHub which pull requests are closed: it needs the github-token input and GITHUB_REPOSITORY'
+    )
+  const { ledger, notes, plan } = progress
+  const [instances, groups, volumes] = await Promise.all([
+    client.instances.get(undefined, { details: false }),
+    client.services.get(),
+    client.volumes.get()
+  ])
+  const found: { kind: Kind; name: string; uuid: string; pr: number }[] = []
+  const add = (
+    kind: Kind,
+    items: { ok: boolean; value: { name: string; uuid: string } }[]
+  ): void => {
+    for (const i of items) {
+      const pr = i.ok ? previewPr(i.value.name) : undefined
+      if (pr !== undefined) found.push({ kind, name: i.value.name, uuid: i.value.uuid, pr })
+    }
+  }
+  add('instance', instances.items)
+  add('service_group', groups.items)
+  add('volume', volumes.items)
+  const prs = [...new Set(found.map((f) => f.pr))].sort((a, b) => a - b)
+  const states = new Map(
+    await Promise.all(prs.map(async (n) => [n, await opts.prState!(n)] as const))
+  )
+  log.info(
+    `sweep: ${found.length} preview object(s) of ${prs.length} pull request(s): ${prs.map((n) => `#${n} ${states.get(n)}`).join(', ') || 'none'}`
+  )
+  for (const n of prs.filter((p) => states.get(p) === 'unknown'))
+    notes.push(`PR #${n}: GitHub could not tell its state, so its preview was left alone`)
+  const doomed = found.filter((f) => states.get(f.pr) === 'closed')
+  for (const f of doomed) {
+    plan.push({ kind: f.kind, name: f.name, action: 'delete', reason: `PR #${f.pr} is closed` })
+    ledger.set(f.kind, f.name, { uuid: f.uuid, action: opts.dryRun ? 'planned' : 'unchanged' })
+  }
+  if (opts.dryRun || doomed.length === 0) return
+  const names = (kind: Kind): string[] => doomed.filter((f) => f.kind === kind).map((f) => f.name)
+  await log.group(
+    `Deleting the previews of ${new Set(doomed.map((f) => f.pr)).size} closed pull request(s)`,
+    async () => {
+      const gone = await retire(client, names('instance'), opts.drainTimeoutMs, opts.deadline)
+      for (const [name, g] of gone)
+        ledger.set(
+          'instance',
+          name,
+          g.ok ? { action: 'deleted', state: 'deleted' } : { action: 'failed', error: g.error }
+        )
+      // Groups and volumes go once their instances have; each in one request.
+      const [g, v] = await Promise.all([
+        client.services.delete(names('service_group').map((name) => ({ name }))),
+        client.volumes.delete(names('volume').map((name) => ({ name })))
+      ])
+      names('service_group').forEach((name, i) =>
+        ledger.set(
+          'service_group',
+          name,
+          g.items[i]?.ok
+            ? { action: 'deleted', state: 'deleted' }
+            : { action: 'failed', error: g.items[i] ? describeItem(g.items[i]) : 'no answer' }
+        )
+      )
+      names('volume').forEach((name, i) =>
+        ledger.set(
+          'volume',
+          name,
+          v.items[i]?.ok
+            ? { action: 'deleted', state: 'deleted' }
+            : { action: 'failed', error: v.items[i] ? describeItem(v.items[i]) : 'no answer' }
+        )
+      )
+    }
+  )
+}

@@ -1,0 +1,92 @@
+/**
+ * Preview names (PRODUCT.md, Names): in preview mode every object the action creates carries
+ * `-pr<N>`, subdomains too, within the naming rules (a short hash stands in for what had to
+ * be cut). FQDN domains are left out with a notice. A preview never joins, mounts or deletes
+ * what it does not own.
+ */
+import { createHash } from 'node:crypto'
+import { MAX_LABEL_LENGTH, MAX_NAME_LENGTH } from '../ukc/names.js'
+import { Problems } from './problems.js'
+import type { Spec } from './schema.js'
+
+const SUFFIX_RE = /-pr(\d+)$/
+/** A preview object, or the surge of a preview instance mid-rollout. */
+const PREVIEW_RE = /-pr(\d+)(?:-surge-[0-9a-f]{7})?$/
+
+export function previewName(name: string, pr: number): string {
+  const suffix = `-pr${pr}`
+  const labels = name.split('.')
+  const last = labels.pop()!
+  const prefix = labels.length > 0 ? `${labels.join('.')}.` : ''
+  const full = `${prefix}${last}${suffix}`
+  if (full.length <= MAX_NAME_LENGTH && last.length + suffix.length <= MAX_LABEL_LENGTH) return full
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 6)
+  const room =
+    Math.min(MAX_LABEL_LENGTH, MAX_NAME_LENGTH - prefix.length) - suffix.length - hash.length - 1
+  if (room < 1) throw new Error(`'${name}' is too long to carry a preview suffix`)
+  return `${prefix}${last.slice(0, room).replace(/-+$/, '')}-${hash}${suffix}`
+}
+
+/** The PR a preview object belongs to, or undefined for anything else. */
+export function previewPr(name: string): number | undefined {
+  const m = PREVIEW_RE.exec(name)
+  return m ? Number(m[1]) : undefined
+}
+
+export function hasPreviewSuffix(name: string): boolean {
+  return SUFFIX_RE.test(name)
+}
+
+/** The spec with every name and subdomain suffixed; notices say what was left out. */
+export function previewSpec(spec: Spec, pr: number): { spec: Spec; notices: string[] } {
+  const problems = new Problems()
+  const notices: string[] = []
+  const owned = {
+    groups: new Set(spec.service_groups.map((g) => g.name)),
+    volumes: new Set(spec.volumes.map((v) => v.name))
+  }
+  const rename = (n: string): string => previewName(n, pr)
+  const out: Spec = {
+    source: spec.source,
+    volumes: spec.volumes.map((v) => ({ ...v, name: rename(v.name) })),
+    service_groups: spec.service_groups.map((g) => {
+      const fqdns = g.domains.filter((d) => d.name.endsWith('.'))
+      if (fqdns.length > 0)
+        notices.push(
+          `preview: service group '${g.name}' leaves out ${fqdns.map((d) => d.name.slice(0, -1)).join(', ')} (custom domains and their certificates belong to production)`
+        )
+      return {
+        ...g,
+        name: rename(g.name),
+        domains: g.domains
+          .filter((d) => !d.name.endsWith('.'))
+          .map((d) => ({ name: rename(d.name) }))
+      }
+    }),
+    instances: spec.instances.map((i) => {
+      if (i.service_group && !owned.groups.has(i.service_group))
+        problems.add(
+          i.where,
+          `in preview mode an instance cannot join service group '${i.service_group}', which the spec does not define (it would serve preview traffic from production's group)`,
+          `instances.${i.name}`
+        )
+      for (const m of i.volumes) {
+        if (m.name !== undefined && !owned.volumes.has(m.name))
+          problems.add(
+            i.where,
+            `in preview mode an instance cannot mount volume '${m.name}', which the spec does not define (it would share production's data)`,
+            `instances.${i.name}`
+          )
+      }
+      return {
+        ...i,
+        name: rename(i.name),
+        replica_of: i.replica_of ? rename(i.replica_of) : undefined,
+        service_group: i.service_group ? rename(i.service_group) : undefined,
+        volumes: i.volumes.map((m) => (m.name !== undefined ? { ...m, name: rename(m.name) } : m))
+      }
+    })
+  }
+  problems.throwIfAny()
+  return { spec: out, notices }
+}

@@ -1,0 +1,280 @@
+/** Previews per pull request: the bundled action, the emulator, a fake GitHub API and real webhook payloads. */
+import { createRequire } from 'node:module'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { runAction, workspace } from '../../scripts/local-runner.js'
+import { useEmulator } from '../support/emulator.js'
+import { startFakeGitHub, type FakeGitHub } from '../support/github.js'
+
+const api = useEmulator()
+let gh: FakeGitHub
+beforeAll(async () => {
+  gh = await startFakeGitHub()
+})
+afterAll(() => gh.close())
+beforeEach(() => {
+  gh.comments.clear()
+  gh.deployments.length = 0
+  gh.pulls.clear()
+  gh.requests.length = 0
+  gh.failures.clear()
+})
+
+interface PullRequestPayload {
+  action: string
+  number: number
+  pull_request: {
+    number: number
+    head: { sha: string; repo: { full_name: string; fork: boolean } }
+    base: { repo: { full_name: string } }
+  }
+}
+const examples = (
+  createRequire(import.meta.url)('@octokit/webhooks-examples/api.github.com/index.json') as {
+    name: string
+    examples: PullRequestPayload[]
+  }[]
+).find((e) => e.name === 'pull_request')!.examples
+
+/** A real payload of GitHub's for this action, renumbered to PR `n`. */
+function payload(action: string, n = 12): PullRequestPayload {
+  const p = structuredClone(examples.find((e) => e.action === action)!)
+  p.number = n
+  p.pull_request.number = n
+  return p
+}
+
+const SPEC = `
+service_groups:
+  - name: web
+    services: [{ port: 443, destination_port: 8080, handlers: [http, tls] }]
+    domains: [{ name: shop }, { name: shop.example.com. }]
+volumes: [{ name: data, size_mb: 16 }]
+instances:
+  - { name: api, image: nginx:latest, service_group: web }
+  - { name: worker, image: python:3.12, volumes: [{ name: data, at: /data }] }
+`
+const ws = workspace({ 'ukc.yml': SPEC })
+
+function preview(
+  event: PullRequestPayload | Record<string, unknown>,
+  inputs: Record<string, string> = {},
+  eventName = 'pull_request'
+) {
+  return runAction(
+    {
+      token: 'ukc-token',
+      'api-url': api.emu.baseUrl,
+      spec: 'ukc.yml',
+      'github-token': 'gh-token',
+      timeout: '20',
+      ...inputs
+    },
+    {
+      workspace: ws,
+      event,
+      eventName,
+      env: { GITHUB_API_URL: gh.url, GITHUB_REPOSITORY: 'Codertocat/Hello-World' }
+    }
+  )
+}
+
+const names = async (): Promise<string[]> =>
+  [
+    ...(await api.call('GET', '/instances')).json.data.instances,
+    ...(await api.call('GET', '/services')).json.data.service_groups,
+    ...(await api.call('GET', '/volumes')).json.data.volumes
+  ]
+    .map((o: { name: string }) => o.name)
+    .sort()
+
+describe('preview lifecycle', () => {
+  it('opened: everything named -pr<N>, one comment, a transient deployment ending in success', async () => {
+    const run = await preview(payload('opened'))
+    expect(run.code).toBe(0)
+    expect(await names()).toEqual(['api-pr12', 'data-pr12', 'web-pr12', 'worker-pr12'])
+    expect(run.outputs.url).toBe('https://shop-pr12.fra0.kraft.host')
+    expect(run.stdout).toContain(
+      'leaves out shop.example.com (custom domains and their certificates belong to production)'
+    )
+    const comments = gh.comments.get(12)!
+    expect(comments).toHaveLength(1)
+    expect(comments[0].body).toContain('<!-- ukc-deploy preview: ukc.yml -->')
+    expect(comments[0].body).toContain('### 🚀 Preview of #12: https://shop-pr12.fra0.kraft.host')
+    expect(comments[0].body).toMatch(
+      /\| api-pr12 \| running \| https:\/\/shop-pr12\.fra0\.kraft\.host \|/
+    )
+    expect(comments[0].body).toContain(payload('opened').pull_request.head.sha.slice(0, 7))
+    expect(gh.deployments).toEqual([
+      expect.objectContaining({
+        environment: 'preview/pr-12',
+        transient_environment: true,
+        ref: payload('opened').pull_request.head.sha
+      })
+    ])
+    expect(gh.deployments[0].statuses.map((s) => s.state)).toEqual(['in_progress', 'success'])
+    expect(gh.deployments[0].statuses[1]).toMatchObject({
+      environment_url: 'https://shop-pr12.fra0.kraft.host',
+      log_url: 'https://github.com/Codertocat/Hello-World/actions/runs/42'
+    })
+  })
+
+  it('synchronize: the same comment is updated (found among 150 others, not another author’s look-alike)', async () => {
+    await preview(payload('opened'))
+    const ours = gh.comments.get(12)![0]
+    const others = Array.from({ length: 150 }, (_, i) => ({
+      id: i + 1,
+      body: i === 3 ? ours.body : `comment ${i}`,
+      user: { login: `user${i}`, type: 'User' }
+    }))
+    gh.comments.set(12, [...others, ours])
+    gh.requests.length = 0
+    const run = await preview(payload('synchronize'))
+    expect(run.code).toBe(0)
+    expect(run.stdout).toContain('Preview comment updated on #12')
+    expect(gh.comments.get(12)).toHaveLength(151)
+    expect(gh.comments.get(12)![3].body).toBe(ours.body)
+    expect(
+      gh.requests.filter((r) =>
+        r.startsWith('GET /repos/Codertocat/Hello-World/issues/12/comments')
+      )
+    ).toHaveLength(2)
+    expect(gh.deployments).toHaveLength(2)
+  })
+
+  it('closed: the preview is deleted, deployments inactive, the comment says so', async () => {
+    await preview(payload('opened'))
+    const run = await preview(payload('closed'))
+    expect(run.code).toBe(0)
+    expect(run.stdout).toContain('Pull request #12 closed: deleting its preview')
+    expect(await names()).toEqual([])
+    expect(run.json('instances').map((i: { action: string }) => i.action)).toEqual([
+      'deleted',
+      'deleted'
+    ])
+    expect(gh.deployments[0].statuses.at(-1)).toMatchObject({ state: 'inactive' })
+    expect(gh.comments.get(12)).toHaveLength(1)
+    expect(gh.comments.get(12)![0].body).toContain('### 🧹 Preview of #12 deleted')
+  })
+
+  it('a fork pull request without a UKC token is skipped cleanly: outputs set, step green', async () => {
+    const fork = payload('opened')
+    fork.pull_request.head.repo = {
+      ...fork.pull_request.head.repo,
+      full_name: 'mallory/Hello-World',
+      fork: true
+    }
+    const run = await preview(fork, { token: '' })
+    expect(run.code).toBe(0)
+    expect(run.stdout).toContain(
+      '::notice title=ukc-deploy::Skipped: pull request #12 comes from a fork'
+    )
+    expect(run.outputs.status).toBe('success')
+    expect(run.outputs.instances).toBe('[]')
+    expect(api.emu.journal()).toEqual([])
+  })
+
+  it('a comment GitHub refuses leaves the deploy green, with a warning that says why and what to add', async () => {
+    gh.failures.set('POST /repos/[^/]+/[^/]+/issues/\\d+/comments', 403)
+    const run = await preview(payload('opened'))
+    expect(run.code).toBe(0)
+    expect(run.outputs.status).toBe('success')
+    expect(run.stdout).toMatch(
+      /::warning::The preview comment was skipped: GitHub answered 403 "Resource not accessible by integration"/
+    )
+    expect(run.stdout).toContain('pull-requests: write')
+    expect(run.stdout).toContain('deployments: write')
+  })
+
+  it('in preview mode, delete refuses names without this PR’s suffix', async () => {
+    const run = await preview(payload('opened'), {
+      command: 'delete',
+      names: 'api-pr12\napi',
+      spec: ''
+    })
+    expect(run.code).toBe(1)
+    expect(run.stdout).toContain('only this pull request')
+    expect(run.stdout).toContain('refused: api')
+    expect(api.emu.journal()).toEqual([])
+  })
+
+  it('preview: false on a pull request deploys the names as written', async () => {
+    await preview(payload('opened'), { preview: 'false', comment: 'false' })
+    expect(await names()).toEqual(['api', 'data', 'web', 'worker'])
+    expect(gh.requests).toEqual([])
+  })
+})
+
+describe('sweep', () => {
+  async function seed(): Promise<void> {
+    await preview(payload('opened', 12))
+    await preview(payload('opened', 13))
+    await preview(payload('opened'), { preview: 'false', comment: 'false' })
+    gh.pulls.set(12, 'closed')
+    gh.pulls.set(13, 'open')
+    api.emu.journalLog.clear()
+  }
+  const schedule = (inputs: Record<string, string> = {}) =>
+    runAction(
+      {
+        token: 'ukc-token',
+        'api-url': api.emu.baseUrl,
+        command: 'sweep',
+        'github-token': 'gh-token',
+        ...inputs
+      },
+      {
+        workspace: ws,
+        eventName: 'schedule',
+        env: { GITHUB_API_URL: gh.url, GITHUB_REPOSITORY: 'Codertocat/Hello-World' }
+      }
+    )
+
+  it('deletes only the previews of closed pull requests, in batch', async () => {
+    await seed()
+    const run = await schedule()
+    expect(run.code).toBe(0)
+    expect(await names()).toEqual([
+      'api',
+      'api-pr13',
+      'data',
+      'data-pr13',
+      'web',
+      'web-pr13',
+      'worker',
+      'worker-pr13'
+    ])
+    expect(
+      run
+        .json('plan')
+        .map((p: { name: string }) => p.name)
+        .sort()
+    ).toEqual(['api-pr12', 'data-pr12', 'web-pr12', 'worker-pr12'])
+    expect(
+      api.emu
+        .journal()
+        .filter((e) => e.method === 'DELETE')
+        .map((e) => e.path)
+    ).toEqual(['/v1/instances', '/v1/services', '/v1/volumes'])
+  })
+
+  it('with dry-run only lists them', async () => {
+    await seed()
+    const run = await schedule({ 'dry-run': 'true' })
+    expect(run.code).toBe(0)
+    expect(
+      run.json('instances').map((i: { name: string; action: string }) => `${i.name}:${i.action}`)
+    ).toEqual(['api-pr12:planned', 'worker-pr12:planned'])
+    expect(api.emu.journal().filter((e) => e.method !== 'GET')).toEqual([])
+    expect((await names()).filter((n) => n.endsWith('-pr12'))).toHaveLength(4)
+  })
+
+  it('leaves alone a pull request GitHub cannot tell about', async () => {
+    await seed()
+    gh.pulls.delete(12)
+    const run = await schedule()
+    expect(run.stdout).toContain(
+      'PR #12: GitHub could not tell its state, so its preview was left alone'
+    )
+    expect((await names()).filter((n) => n.endsWith('-pr12'))).toHaveLength(4)
+  })
+})
