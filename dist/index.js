@@ -32586,6 +32586,64 @@ async function safeCreate(client, req, log) {
     }
     return { error: 'the create was not confirmed after a retry', ours: false };
 }
+/**
+ * Batch creates of service groups and volumes, made as safe as instance creates: a lost
+ * answer is followed by a lookup (and one more try for what is still missing), and a name a
+ * concurrent run took first is adopted rather than reported as a failure.
+ */
+async function createNamed(items, nameOf, create, lookup, log) {
+    const out = new Map();
+    let pending = items;
+    for (let attempt = 1; attempt <= 2 && pending.length > 0; attempt++) {
+        let result;
+        try {
+            result = await create(pending);
+        }
+        catch (err) {
+            if (!(err instanceof UkcError) || !err.ambiguous || attempt === 2) {
+                for (const r of pending)
+                    out.set(nameOf(r), {
+                        error: err instanceof Error ? err.message : String(err),
+                        ours: false
+                    });
+                return out;
+            }
+            log.warning(`Creating ${pending.map(nameOf).join(', ')} may or may not have worked (${err.message}); looking them up before trying again`);
+            const found = await lookup(pending.map(nameOf));
+            for (const [name, value] of found)
+                out.set(name, {
+                    value,
+                    ours: true,
+                    adopted: 'the create request lost its answer, but it was made'
+                });
+            pending = pending.filter((r) => !found.has(nameOf(r)));
+            continue;
+        }
+        const taken = pending
+            .filter((_, i) => result.items[i]?.code === ErrorCode.AlreadyExists)
+            .map(nameOf);
+        const adopted = taken.length > 0 ? await lookup(taken) : new Map();
+        pending.forEach((r, i) => {
+            const item = result.items[i];
+            const name = nameOf(r);
+            if (item?.ok)
+                out.set(name, { value: item.value, ours: true });
+            else if (adopted.has(name))
+                out.set(name, {
+                    value: adopted.get(name),
+                    ours: false,
+                    adopted: 'another run created it at the same moment; this run adopted it'
+                });
+            else
+                out.set(name, {
+                    error: item ? describeItem(item) : 'the API answered no item',
+                    ours: false
+                });
+        });
+        pending = [];
+    }
+    return out;
+}
 
 ;// CONCATENATED MODULE: ./src/engine/health.ts
 /**
@@ -33220,7 +33278,6 @@ function planEntries(plan) {
 
 
 
-
 class DeployBlocked extends Error {
     reasons;
     constructor(reasons) {
@@ -33290,34 +33347,39 @@ async function deploy(client, spec, opts, log, out) {
     if (newVolumes.length + newGroups.length > 0)
         await log.group('Creating volumes and service groups', async () => {
             const [vols, groups] = await Promise.all([
-                client.volumes.create(newVolumes.map((v) => ({ name: v.name, size_mb: v.size_mb }))),
-                client.services.create(newGroups.map((g) => ({
+                createNamed(newVolumes.map((v) => ({ name: v.name, size_mb: v.size_mb })), (v) => v.name, (list) => client.volumes.create(list), async (names) => byName(await client.volumes.get(names.map((name) => ({ name }))), 'volumes'), log),
+                createNamed(newGroups.map((g) => ({
                     name: g.name,
                     services: g.services,
                     ...(g.domains.length > 0 ? { domains: g.domains.map((d) => ({ name: d.name })) } : {}),
                     ...(g.soft_limit !== undefined ? { soft_limit: g.soft_limit } : {}),
                     ...(g.hard_limit !== undefined ? { hard_limit: g.hard_limit } : {})
-                })))
+                })), (g) => g.name, (list) => client.services.create(list), async (names) => byName(await client.services.get(names.map((name) => ({ name }))), 'service groups'), log)
             ]);
-            newVolumes.forEach((v, i) => {
-                const item = vols.items[i];
-                if (item?.ok)
-                    ledger.set('volume', v.name, {
-                        uuid: item.value.uuid,
-                        state: item.value.state,
-                        action: 'created',
-                        createdByRun: true
+            for (const [name, r] of vols) {
+                if (r.adopted)
+                    notes.push(`volume '${name}': ${r.adopted}`);
+                if (r.value)
+                    ledger.set('volume', name, {
+                        uuid: r.value.uuid,
+                        state: r.value.state,
+                        action: r.ours ? 'created' : 'unchanged',
+                        createdByRun: r.ours
                     });
                 else
-                    ledger.fail('volume', v.name, item ? describeItem(item) : 'no answer');
-            });
-            newGroups.forEach((g, i) => {
-                const item = groups.items[i];
-                if (item?.ok)
-                    ledger.fromGroup(g.name, item.value, { action: 'created', createdByRun: true });
+                    ledger.fail('volume', name, `create failed: ${r.error}`);
+            }
+            for (const [name, r] of groups) {
+                if (r.adopted)
+                    notes.push(`service group '${name}': ${r.adopted}`);
+                if (r.value)
+                    ledger.fromGroup(name, r.value, {
+                        action: r.ours ? 'created' : 'unchanged',
+                        createdByRun: r.ours
+                    });
                 else
-                    ledger.fail('service_group', g.name, item ? describeItem(item) : 'no answer');
-            });
+                    ledger.fail('service_group', name, `create failed: ${r.error}`);
+            }
         });
     // An instance whose group or volume is missing cannot be created or replaced.
     const work = plan.instances.filter((p) => {
@@ -34375,6 +34437,8 @@ var dist = __nccwpck_require__(8815);
  */
 
 const MAX_SPEC_BYTES = 1024 * 1024;
+const MAX_DEPTH = 32;
+const MAX_ALIASES = 100;
 function parseYaml(text, file, problems) {
     if (Buffer.byteLength(text) > MAX_SPEC_BYTES) {
         problems.add({ file }, `the spec is larger than ${MAX_SPEC_BYTES / 1024} KiB`);
@@ -34407,11 +34471,33 @@ function parseYaml(text, file, problems) {
     if (doc.errors.length > 0)
         return undefined;
     let aliases = 0;
-    const convert = (node, fallback) => {
+    const EMPTY = { kind: 'scalar', where: { file }, value: null, quoted: false };
+    // Aliases that refer to themselves, alias bombs and absurd nesting end in a problem, not a crash.
+    const resolving = new Set();
+    const convert = (node, fallback, depth = 0) => {
+        if (depth > MAX_DEPTH) {
+            problems.add(fallback, `the document is nested more than ${MAX_DEPTH} levels deep`);
+            return EMPTY;
+        }
         if (node && (0,dist/* isAlias */.Vj)(node)) {
-            if (++aliases > 50)
-                problems.add(whereOf(node.range?.[0]), 'too many YAML aliases');
-            return convert(node.resolve(doc), whereOf(node.range?.[0]));
+            const at = whereOf(node.range?.[0]);
+            if (++aliases > MAX_ALIASES) {
+                if (aliases === MAX_ALIASES + 1)
+                    problems.add(at, `more than ${MAX_ALIASES} YAML aliases`);
+                return EMPTY;
+            }
+            const target = node.resolve(doc);
+            if (!target || resolving.has(target)) {
+                problems.add(at, `the YAML alias *${node.source} refers to itself or to nothing`);
+                return EMPTY;
+            }
+            resolving.add(target);
+            try {
+                return convert(target, at, depth + 1);
+            }
+            finally {
+                resolving.delete(target);
+            }
         }
         const where = node?.range ? whereOf(node.range[0]) : fallback;
         if (node && node.tag && !node.tag.startsWith('tag:yaml.org,2002:'))
@@ -34427,13 +34513,17 @@ function parseYaml(text, file, problems) {
                     problems.add(keyWhere, 'a key must be plain text');
                     continue;
                 }
-                entries.set(key, convert(pair.value, keyWhere));
+                entries.set(key, convert(pair.value, keyWhere, depth + 1));
                 keys.set(key, keyWhere);
             }
             return { kind: 'map', where, entries, keys };
         }
         if (node && (0,dist/* isSeq */.oP)(node))
-            return { kind: 'seq', where, items: node.items.map((i) => convert(i, where)) };
+            return {
+                kind: 'seq',
+                where,
+                items: node.items.map((i) => convert(i, where, depth + 1))
+            };
         if (node && (0,dist/* isScalar */.jn)(node)) {
             const v = node.value;
             const value = typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v === null
@@ -35184,6 +35274,11 @@ class UkcClient {
 
 
 
+/** UKC_REQUEST_TIMEOUT_MS overrides the per-request timeout (30 s) for slow networks, or tests. */
+function requestTimeout(env) {
+    const v = Number(env.UKC_REQUEST_TIMEOUT_MS);
+    return Number.isInteger(v) && v >= 100 ? v : undefined;
+}
 /** In preview mode, names given to delete (or any command) must be this PR's. */
 function guardPreviewNames(names, pr) {
     const foreign = names.filter((n) => !n.toLowerCase().endsWith(`-pr${pr}`));
@@ -35216,6 +35311,7 @@ async function invoke(inv) {
             metro: inputs.metro,
             apiUrl: inputs.apiUrl,
             deadline: opts.deadline,
+            requestTimeoutMs: requestTimeout(inv.env),
             debug: inv.debug
         });
         inv.logger.info(`ukc-deploy ${inputs.command}${inv.preview ? ` (preview of #${inv.preview.number})` : ''} against ${client.baseUrl}`);

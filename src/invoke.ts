@@ -31,6 +31,12 @@ export interface Invoked {
   specError?: SpecError
 }
 
+/** UKC_REQUEST_TIMEOUT_MS overrides the per-request timeout (30 s) for slow networks, or tests. */
+function requestTimeout(env: Record<string, string | undefined>): number | undefined {
+  const v = Number(env.UKC_REQUEST_TIMEOUT_MS)
+  return Number.isInteger(v) && v >= 100 ? v : undefined
+}
+
 /** In preview mode, names given to delete (or any command) must be this PR's. */
 function guardPreviewNames(names: string[], pr: number): void {
   const foreign = names.filter((n) => !n.toLowerCase().endsWith(`-pr${pr}`))
@@ -65,6 +71,7 @@ export async function invoke(inv: Invocation): Promise<Invoked> {
       metro: inputs.metro,
       apiUrl: inputs.apiUrl,
       deadline: opts.deadline,
+      requestTimeoutMs: requestTimeout(inv.env),
       debug: inv.debug
     })
     inv.logger.info(

@@ -5,7 +5,7 @@
  */
 import type { InstanceSpec } from '../spec/schema.js'
 import type { UkcClient } from '../ukc/client.js'
-import { describeItem } from '../ukc/envelope.js'
+import { describeItem, type ApiResult } from '../ukc/envelope.js'
 import { ErrorCode, UkcError } from '../ukc/errors.js'
 import { normaliseImageRef } from '../ukc/images.js'
 import type { CreateInstanceRequest, Instance } from '../ukc/types.js'
@@ -95,4 +95,76 @@ export async function safeCreate(
     }
   }
   return { error: 'the create was not confirmed after a retry', ours: false }
+}
+
+export interface NamedCreated<T> {
+  value?: T
+  error?: string
+  ours: boolean
+  adopted?: string
+}
+
+/**
+ * Batch creates of service groups and volumes, made as safe as instance creates: a lost
+ * answer is followed by a lookup (and one more try for what is still missing), and a name a
+ * concurrent run took first is adopted rather than reported as a failure.
+ */
+export async function createNamed<T extends { name: string }, R>(
+  items: R[],
+  nameOf: (r: R) => string,
+  create: (items: R[]) => Promise<ApiResult<T>>,
+  lookup: (names: string[]) => Promise<Map<string, T>>,
+  log: Logger
+): Promise<Map<string, NamedCreated<T>>> {
+  const out = new Map<string, NamedCreated<T>>()
+  let pending = items
+  for (let attempt = 1; attempt <= 2 && pending.length > 0; attempt++) {
+    let result: ApiResult<T>
+    try {
+      result = await create(pending)
+    } catch (err) {
+      if (!(err instanceof UkcError) || !err.ambiguous || attempt === 2) {
+        for (const r of pending)
+          out.set(nameOf(r), {
+            error: err instanceof Error ? err.message : String(err),
+            ours: false
+          })
+        return out
+      }
+      log.warning(
+        `Creating ${pending.map(nameOf).join(', ')} may or may not have worked (${err.message}); looking them up before trying again`
+      )
+      const found = await lookup(pending.map(nameOf))
+      for (const [name, value] of found)
+        out.set(name, {
+          value,
+          ours: true,
+          adopted: 'the create request lost its answer, but it was made'
+        })
+      pending = pending.filter((r) => !found.has(nameOf(r)))
+      continue
+    }
+    const taken = pending
+      .filter((_, i) => result.items[i]?.code === ErrorCode.AlreadyExists)
+      .map(nameOf)
+    const adopted = taken.length > 0 ? await lookup(taken) : new Map<string, T>()
+    pending.forEach((r, i) => {
+      const item = result.items[i]
+      const name = nameOf(r)
+      if (item?.ok) out.set(name, { value: item.value, ours: true })
+      else if (adopted.has(name))
+        out.set(name, {
+          value: adopted.get(name),
+          ours: false,
+          adopted: 'another run created it at the same moment; this run adopted it'
+        })
+      else
+        out.set(name, {
+          error: item ? describeItem(item) : 'the API answered no item',
+          ours: false
+        })
+    })
+    pending = []
+  }
+  return out
 }

@@ -8,8 +8,7 @@ import { createHash } from 'node:crypto'
 import type { Spec } from '../spec/schema.js'
 import type { UkcClient } from '../ukc/client.js'
 import type { Instance } from '../ukc/types.js'
-import { describeItem } from '../ukc/envelope.js'
-import { createRequest, safeCreate, type Created } from './create.js'
+import { createNamed, createRequest, safeCreate, type Created } from './create.js'
 import { probeAll } from './health.js'
 import { Ledger, type Progress } from './ledger.js'
 import { byName, observe } from './observe.js'
@@ -102,34 +101,49 @@ export async function deploy(
   if (newVolumes.length + newGroups.length > 0)
     await log.group('Creating volumes and service groups', async () => {
       const [vols, groups] = await Promise.all([
-        client.volumes.create(newVolumes.map((v) => ({ name: v.name, size_mb: v.size_mb }))),
-        client.services.create(
+        createNamed(
+          newVolumes.map((v) => ({ name: v.name, size_mb: v.size_mb })),
+          (v) => v.name,
+          (list) => client.volumes.create(list),
+          async (names) =>
+            byName(await client.volumes.get(names.map((name) => ({ name }))), 'volumes'),
+          log
+        ),
+        createNamed(
           newGroups.map((g) => ({
             name: g.name,
             services: g.services,
             ...(g.domains.length > 0 ? { domains: g.domains.map((d) => ({ name: d.name })) } : {}),
             ...(g.soft_limit !== undefined ? { soft_limit: g.soft_limit } : {}),
             ...(g.hard_limit !== undefined ? { hard_limit: g.hard_limit } : {})
-          }))
+          })),
+          (g) => g.name,
+          (list) => client.services.create(list),
+          async (names) =>
+            byName(await client.services.get(names.map((name) => ({ name }))), 'service groups'),
+          log
         )
       ])
-      newVolumes.forEach((v, i) => {
-        const item = vols.items[i]
-        if (item?.ok)
-          ledger.set('volume', v.name, {
-            uuid: item.value.uuid,
-            state: item.value.state,
-            action: 'created',
-            createdByRun: true
+      for (const [name, r] of vols) {
+        if (r.adopted) notes.push(`volume '${name}': ${r.adopted}`)
+        if (r.value)
+          ledger.set('volume', name, {
+            uuid: r.value.uuid,
+            state: r.value.state,
+            action: r.ours ? 'created' : 'unchanged',
+            createdByRun: r.ours
           })
-        else ledger.fail('volume', v.name, item ? describeItem(item) : 'no answer')
-      })
-      newGroups.forEach((g, i) => {
-        const item = groups.items[i]
-        if (item?.ok)
-          ledger.fromGroup(g.name, item.value, { action: 'created', createdByRun: true })
-        else ledger.fail('service_group', g.name, item ? describeItem(item) : 'no answer')
-      })
+        else ledger.fail('volume', name, `create failed: ${r.error}`)
+      }
+      for (const [name, r] of groups) {
+        if (r.adopted) notes.push(`service group '${name}': ${r.adopted}`)
+        if (r.value)
+          ledger.fromGroup(name, r.value, {
+            action: r.ours ? 'created' : 'unchanged',
+            createdByRun: r.ours
+          })
+        else ledger.fail('service_group', name, `create failed: ${r.error}`)
+      }
     })
 
   // An instance whose group or volume is missing cannot be created or replaced.

@@ -7,6 +7,8 @@ import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node 
 import type { Problems, Where } from './problems.js'
 
 export const MAX_SPEC_BYTES = 1024 * 1024
+const MAX_DEPTH = 32
+const MAX_ALIASES = 100
 
 export type PNode =
   | { kind: 'map'; where: Where; entries: Map<string, PNode>; keys: Map<string, Where> }
@@ -43,10 +45,31 @@ export function parseYaml(text: string, file: string, problems: Problems): PNode
   }
   if (doc.errors.length > 0) return undefined
   let aliases = 0
-  const convert = (node: Node | null | undefined, fallback: Where): PNode => {
+  const EMPTY: PNode = { kind: 'scalar', where: { file }, value: null, quoted: false }
+  // Aliases that refer to themselves, alias bombs and absurd nesting end in a problem, not a crash.
+  const resolving = new Set<Node>()
+  const convert = (node: Node | null | undefined, fallback: Where, depth = 0): PNode => {
+    if (depth > MAX_DEPTH) {
+      problems.add(fallback, `the document is nested more than ${MAX_DEPTH} levels deep`)
+      return EMPTY
+    }
     if (node && isAlias(node)) {
-      if (++aliases > 50) problems.add(whereOf(node.range?.[0]), 'too many YAML aliases')
-      return convert(node.resolve(doc) as Node | undefined, whereOf(node.range?.[0]))
+      const at = whereOf(node.range?.[0])
+      if (++aliases > MAX_ALIASES) {
+        if (aliases === MAX_ALIASES + 1) problems.add(at, `more than ${MAX_ALIASES} YAML aliases`)
+        return EMPTY
+      }
+      const target = node.resolve(doc) as Node | undefined
+      if (!target || resolving.has(target)) {
+        problems.add(at, `the YAML alias *${node.source} refers to itself or to nothing`)
+        return EMPTY
+      }
+      resolving.add(target)
+      try {
+        return convert(target, at, depth + 1)
+      } finally {
+        resolving.delete(target)
+      }
     }
     const where = node?.range ? whereOf(node.range[0]) : fallback
     if (node && node.tag && !node.tag.startsWith('tag:yaml.org,2002:'))
@@ -62,13 +85,17 @@ export function parseYaml(text: string, file: string, problems: Problems): PNode
           problems.add(keyWhere, 'a key must be plain text')
           continue
         }
-        entries.set(key, convert(pair.value as Node | null, keyWhere))
+        entries.set(key, convert(pair.value as Node | null, keyWhere, depth + 1))
         keys.set(key, keyWhere)
       }
       return { kind: 'map', where, entries, keys }
     }
     if (node && isSeq(node))
-      return { kind: 'seq', where, items: node.items.map((i) => convert(i as Node, where)) }
+      return {
+        kind: 'seq',
+        where,
+        items: node.items.map((i) => convert(i as Node, where, depth + 1))
+      }
     if (node && isScalar(node)) {
       const v = node.value
       const value =
