@@ -33345,6 +33345,12 @@ class ImagesApi {
 
 
 
+/**
+ * A create is sent at most this often, each retry only after a lookup by name found nothing,
+ * with a short pause between so that a transient fault can clear.
+ */
+const CREATE_ATTEMPTS = 3;
+const pause = (attempt) => new Promise((r) => setTimeout(r, 250 * attempt));
 /** The create body for a spec instance, pinned to the digest the plan resolved. */
 function createRequest(spec, digest, name = spec.name) {
     const ref = normaliseImageRef(spec.image);
@@ -33384,7 +33390,7 @@ async function lookup(client, name) {
 }
 async function safeCreate(client, req, log) {
     const name = req.name;
-    for (let attempt = 1; attempt <= 2; attempt++) {
+    for (let attempt = 1; attempt <= CREATE_ATTEMPTS; attempt++) {
         try {
             const r = await client.instances.create(req);
             const item = r.items[0];
@@ -33412,11 +33418,12 @@ async function safeCreate(client, req, log) {
                     ours: true,
                     adopted: 'the create request lost its answer, but the instance was made'
                 };
-            if (attempt === 2)
+            if (attempt === CREATE_ATTEMPTS)
                 return { error: err.message, ours: false };
+            await pause(attempt);
         }
     }
-    return { error: 'the create was not confirmed after a retry', ours: false };
+    return { error: `the create was not confirmed after ${CREATE_ATTEMPTS} attempts`, ours: false };
 }
 /**
  * Batch creates of service groups and volumes, made as safe as instance creates: a lost
@@ -33426,13 +33433,13 @@ async function safeCreate(client, req, log) {
 async function createNamed(items, nameOf, create, lookup, log) {
     const out = new Map();
     let pending = items;
-    for (let attempt = 1; attempt <= 2 && pending.length > 0; attempt++) {
+    for (let attempt = 1; attempt <= CREATE_ATTEMPTS && pending.length > 0; attempt++) {
         let result;
         try {
             result = await create(pending);
         }
         catch (err) {
-            if (!(err instanceof UkcError) || !err.ambiguous || attempt === 2) {
+            if (!(err instanceof UkcError) || !err.ambiguous || attempt === CREATE_ATTEMPTS) {
                 for (const r of pending)
                     out.set(nameOf(r), {
                         error: err instanceof Error ? err.message : String(err),
@@ -33449,6 +33456,7 @@ async function createNamed(items, nameOf, create, lookup, log) {
                     adopted: 'the create request lost its answer, but it was made'
                 });
             pending = pending.filter((r) => !found.has(nameOf(r)));
+            await pause(attempt);
             continue;
         }
         const taken = pending

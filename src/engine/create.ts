@@ -11,6 +11,13 @@ import { normaliseImageRef } from '../ukc/images.js'
 import type { CreateInstanceRequest, Instance } from '../ukc/types.js'
 import type { Logger } from './types.js'
 
+/**
+ * A create is sent at most this often, each retry only after a lookup by name found nothing,
+ * with a short pause between so that a transient fault can clear.
+ */
+export const CREATE_ATTEMPTS = 3
+const pause = (attempt: number): Promise<void> => new Promise((r) => setTimeout(r, 250 * attempt))
+
 export interface Created {
   instance?: Instance
   error?: string
@@ -63,7 +70,7 @@ export async function safeCreate(
   log: Logger
 ): Promise<Created> {
   const name = req.name!
-  for (let attempt = 1; attempt <= 2; attempt++) {
+  for (let attempt = 1; attempt <= CREATE_ATTEMPTS; attempt++) {
     try {
       const r = await client.instances.create(req)
       const item = r.items[0]
@@ -91,10 +98,11 @@ export async function safeCreate(
           ours: true,
           adopted: 'the create request lost its answer, but the instance was made'
         }
-      if (attempt === 2) return { error: err.message, ours: false }
+      if (attempt === CREATE_ATTEMPTS) return { error: err.message, ours: false }
+      await pause(attempt)
     }
   }
-  return { error: 'the create was not confirmed after a retry', ours: false }
+  return { error: `the create was not confirmed after ${CREATE_ATTEMPTS} attempts`, ours: false }
 }
 
 export interface NamedCreated<T> {
@@ -118,12 +126,12 @@ export async function createNamed<T extends { name: string }, R>(
 ): Promise<Map<string, NamedCreated<T>>> {
   const out = new Map<string, NamedCreated<T>>()
   let pending = items
-  for (let attempt = 1; attempt <= 2 && pending.length > 0; attempt++) {
+  for (let attempt = 1; attempt <= CREATE_ATTEMPTS && pending.length > 0; attempt++) {
     let result: ApiResult<T>
     try {
       result = await create(pending)
     } catch (err) {
-      if (!(err instanceof UkcError) || !err.ambiguous || attempt === 2) {
+      if (!(err instanceof UkcError) || !err.ambiguous || attempt === CREATE_ATTEMPTS) {
         for (const r of pending)
           out.set(nameOf(r), {
             error: err instanceof Error ? err.message : String(err),
@@ -142,6 +150,7 @@ export async function createNamed<T extends { name: string }, R>(
           adopted: 'the create request lost its answer, but it was made'
         })
       pending = pending.filter((r) => !found.has(nameOf(r)))
+      await pause(attempt)
       continue
     }
     const taken = pending
