@@ -2,6 +2,7 @@
  * A local stand-in for the Unikraft Cloud API: an HTTP server on loopback that speaks the
  * API as ukc-api.md describes it, plus test controls under /_emulator (never under /v1).
  */
+import { setMaxListeners } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { autoscaleRoutes } from './api/autoscale.js'
@@ -257,6 +258,8 @@ export class Emulator {
     if (path.startsWith('/_emulator')) return this.send(res, this.admin(method, path, raw))
 
     const abort = new AbortController()
+    // A batch wait listens once per item; hundreds of items are normal.
+    setMaxListeners(0, abort.signal)
     res.on('close', () => {
       if (!res.writableFinished) abort.abort()
     })

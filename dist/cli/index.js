@@ -33123,7 +33123,7 @@ function readInputs(get, env = process.env) {
 }
 
 ;// CONCATENATED MODULE: ./src/engine/options.ts
-const CREATE_CONCURRENCY = 8;
+const CREATE_CONCURRENCY = 64;
 /** Default settle window of a rollout; UKC_SETTLE_MS overrides it (tests, slow-crashing apps). */
 const SETTLE_MS = 2000;
 function settleMs(env) {
@@ -33352,7 +33352,9 @@ class ImagesApi {
 const CREATE_ATTEMPTS = 3;
 const pause = (attempt) => new Promise((r) => setTimeout(r, 250 * attempt));
 /** The create body for a spec instance, pinned to the digest the plan resolved. */
-function createRequest(spec, digest, name = spec.name) {
+function createRequest(spec, digest, name = spec.name, 
+/** Folds the server-side wait into the create: it answers once the instance runs. */
+waitMs = 0) {
     const ref = normaliseImageRef(spec.image);
     const repo = ref.includes('@')
         ? ref.slice(0, ref.indexOf('@'))
@@ -33362,6 +33364,8 @@ function createRequest(spec, digest, name = spec.name) {
         image: digest ? `${repo}@${digest}` : spec.image,
         autostart: true
     };
+    if (waitMs > 0)
+        req.wait_timeout_ms = waitMs;
     if (spec.memory_mb !== undefined)
         req.memory_mb = spec.memory_mb;
     if (spec.vcpus !== undefined)
@@ -33395,6 +33399,9 @@ async function safeCreate(client, req, log) {
             const r = await client.instances.create(req);
             const item = r.items[0];
             if (item?.ok)
+                return { instance: item.value, ours: true };
+            // Made, but its wait ran out: the caller sees the state and reports it.
+            if (item?.timedOut)
                 return { instance: item.value, ours: true };
             if (item?.code === ErrorCode.AlreadyExists) {
                 const found = await lookup(client, name);
@@ -35054,16 +35061,17 @@ async function deploy(client, spec, opts, log, out) {
             }
         });
     }
-    // Phase 3: every create at once (bounded), surges included, then one wait.
+    // Phase 3: every create at once (bounded), surges included; each create waits on the server.
     const surges = new Map(rolling.map((p) => [p.name, surgeName(p)]));
     const creates = [
-        ...fresh.map((p) => ({ p, name: p.name, role: 'new' })),
+        ...fresh.map((p) => ({ p, name: p.name, role: 'new', wait: opts.wait })),
         ...recreate
             .filter((p) => !ledger.failed('instance', p.name))
-            .map((p) => ({ p, name: p.name, role: 'recreate' })),
-        ...rolling.map((p) => ({ p, name: surges.get(p.name), role: 'surge' }))
+            .map((p) => ({ p, name: p.name, role: 'recreate', wait: opts.wait })),
+        // A rollout always waits: nothing old is touched before the new version runs.
+        ...rolling.map((p) => ({ p, name: surges.get(p.name), role: 'surge', wait: true }))
     ];
-    const made = await createAll(client, creates, opts, log);
+    const made = await launch(client, creates, opts, log);
     const surgeResults = new Map();
     for (const c of creates) {
         const r = made.get(c.name);
@@ -35071,36 +35079,19 @@ async function deploy(client, spec, opts, log, out) {
             surgeResults.set(c.p.name, r);
             continue;
         }
-        if (r.instance) {
-            ledger.fromInstance(c.name, r.instance, {
-                action: c.role === 'new' ? (r.ours ? 'created' : 'unchanged') : 'replaced',
-                createdByRun: r.ours,
-                error: undefined
-            });
-            if (r.adopted)
-                notes.push(`instance '${c.name}': ${r.adopted}`);
-        }
-        else
+        if (!r.instance) {
             ledger.fail('instance', c.name, `create failed: ${r.error}`);
-    }
-    const started = [...made.entries()].filter(([, r]) => r.instance).map(([n]) => n);
-    const waited = (opts.wait || rolling.length > 0) && started.length > 0
-        ? await log.group('Waiting for the instances to run', () => waitFor(client, started, 'running', opts.deadline))
-        : new Map();
-    for (const c of creates) {
-        const w = waited.get(c.name);
-        if (!w)
             continue;
-        if (c.role === 'surge') {
-            const s = surgeResults.get(c.p.name);
-            s.running = w.ok;
-            if (!w.ok)
-                s.error = w.error;
         }
-        else if (!w.ok)
-            ledger.fail('instance', c.name, `did not start: ${w.error}`, { state: w.state });
-        else
-            ledger.set('instance', c.name, { state: w.state });
+        ledger.fromInstance(c.name, r.instance, {
+            action: c.role === 'new' ? (r.ours ? 'created' : 'unchanged') : 'replaced',
+            createdByRun: r.ours,
+            error: undefined
+        });
+        if (r.adopted)
+            notes.push(`instance '${c.name}': ${r.adopted}`);
+        if (c.wait && !r.running)
+            ledger.fail('instance', c.name, `did not start: ${r.error}`);
     }
     const upSurges = rolling.filter((p) => surgeResults.get(p.name)?.running);
     for (const [name, why] of await crashedSoon(client, upSurges.map((p) => surges.get(p.name)), opts.deadline, opts.settleMs)) {
@@ -35125,7 +35116,6 @@ async function deploy(client, spec, opts, log, out) {
                 notes.push(`surge instance '${l.surge}' (left over from an interrupted rollout of '${l.of}') could not be removed: ${retired.get(l.surge)?.error}`);
         }
     }
-    await finalRead(client, ledger, spec.instances.map((i) => i.name));
     await attachLogTails(client, ledger);
 }
 /** The console tail of every instance that exists but failed, for the summary. */
@@ -35138,14 +35128,34 @@ async function attachLogTails(client, ledger) {
         if (tails.has(o.name))
             ledger.set('instance', o.name, { logTail: tails.get(o.name) });
 }
-async function createAll(client, creates, opts, log) {
+/**
+ * Creates (at most `concurrency` in flight) with the server-side wait folded into each create
+ * (`wait_timeout_ms`), so an instance's create answers when it runs: no separate wait round
+ * trip, no polling. Instances a create did not wait for (adopted, or found by a lookup after a
+ * lost answer) get one batched wait.
+ */
+async function launch(client, creates, opts, log) {
     const out = new Map();
     if (creates.length === 0)
         return out;
-    await log.group(`Creating ${creates.length} instance(s)`, async () => {
-        const results = await mapLimit(creates, opts.concurrency, (c) => safeCreate(client, createRequest(c.p.spec, c.p.digest, c.name), log));
-        creates.forEach((c, i) => out.set(c.name, results[i]));
+    await log.group(`Creating ${creates.length} instance(s)${creates.some((c) => c.wait) ? ' and waiting until they run' : ''}`, async () => {
+        const results = await mapLimit(creates, opts.concurrency, (c) => safeCreate(client, createRequest(c.p.spec, c.p.digest, c.name, c.wait ? waitBudgetMs(opts.deadline) : 0), log));
+        creates.forEach((c, i) => out.set(c.name, { ...results[i], running: results[i].instance?.state === 'running' }));
+        const unwaited = creates
+            .filter((c) => c.wait && out.get(c.name).adopted && !out.get(c.name).running)
+            .map((c) => c.name);
+        for (const [name, w] of await waitFor(client, unwaited, 'running', opts.deadline))
+            Object.assign(out.get(name), { running: w.ok, error: w.error });
     });
+    for (const c of creates) {
+        const r = out.get(c.name);
+        const state = r.instance?.state;
+        if (c.wait && r.instance && !r.running && !r.error)
+            r.error =
+                state === 'stopped'
+                    ? 'it stopped right after it started'
+                    : `still ${state} when the timeout ran out (wanted running)`;
+    }
     return out;
 }
 /**
@@ -35177,8 +35187,11 @@ async function rollingSwap(client, rolling, surges, surgeResults, ledger, notes,
             ledger.fail('instance', p.name, `could not retire the old instance (${r?.error}); the surge '${surges.get(p.name)}' serves the new version alongside it`);
             return false;
         });
-        const made = await createAll(client, swapped.map((p) => ({ p, name: p.name })), opts, log);
-        const waited = await waitFor(client, swapped.filter((p) => made.get(p.name)?.instance).map((p) => p.name), 'running', opts.deadline);
+        const made = await launch(client, swapped.map((p) => ({ p, name: p.name, wait: true })), opts, log);
+        const waited = new Map(swapped.map((p) => [
+            p.name,
+            { ok: made.get(p.name).running, error: made.get(p.name).error }
+        ]));
         const crashed = await crashedSoon(client, swapped.filter((p) => waited.get(p.name)?.ok).map((p) => p.name), opts.deadline, opts.settleMs);
         for (const [name, why] of crashed)
             waited.set(name, { ok: false, error: why });
@@ -35197,13 +35210,12 @@ async function rollingSwap(client, rolling, surges, surgeResults, ledger, notes,
                 ledger.fromInstance(p.name, m.instance, {
                     action: 'replaced',
                     createdByRun: true,
-                    state: w.state,
                     error: undefined
                 });
                 finished.push(p);
             }
             else {
-                const why = m.error ?? w?.error ?? 'unknown';
+                const why = w?.error ?? m.error ?? 'unknown';
                 ledger.fail('instance', p.name, `the instance under the real name did not come up (${why}); surge '${surges.get(p.name)}' keeps serving the new version, and the next deploy completes the rollout`, {
                     uuid: m.instance?.uuid,
                     createdByRun: m.ours
@@ -35232,18 +35244,6 @@ async function checkHealth(check, rolling, surgeResults, opts, log) {
                 running: false,
                 error: `health check ${r.url} failed (${r.detail})`
             });
-    }
-}
-/** One read of every spec instance, so the report shows what runs now (and its boot time). */
-async function finalRead(client, ledger, names) {
-    if (names.length === 0)
-        return;
-    const now = byName(await client.instances.get(names.map((name) => ({ name }))), 'instances');
-    for (const name of names) {
-        const inst = now.get(name);
-        const row = ledger.get('instance', name);
-        if (inst)
-            ledger.fromInstance(name, inst, row?.action === 'failed' ? { action: 'failed' } : {});
     }
 }
 
@@ -35277,49 +35277,42 @@ async function read(client, targets, ledger) {
 async function batch_status(client, targets, { ledger }) {
     await read(client, targets, ledger);
 }
-async function start(client, targets, opts, log, { ledger }) {
-    const r = await client.instances.start(targets.map((t) => t.ref));
+/**
+ * start or stop: one request for the set, with the details (domains, private IPs) read in the
+ * same round trip rather than after, then one wait for the whole set.
+ */
+async function switchState(verb, client, targets, opts, log, { ledger }) {
+    const refs = targets.map((t) => t.ref);
+    const drain = verb === 'stop' && opts.drainTimeoutMs > 0 ? { drain_timeout_ms: opts.drainTimeoutMs } : {};
+    const [r, details] = await Promise.all([
+        verb === 'start'
+            ? client.instances.start(refs)
+            : client.instances.stop(refs.map((ref) => ({ ...ref, ...drain }))),
+        client.instances.get(refs)
+    ]);
     const names = [];
     targets.forEach((t, i) => {
         const item = r.items[i];
-        if (item?.ok) {
-            names.push(item.value.name);
-            ledger.set('instance', item.value.name, {
-                uuid: item.value.uuid,
-                state: item.value.state,
-                action: 'started'
-            });
+        if (!item?.ok) {
+            ledger.fail('instance', t.label, `${verb} failed: ${item ? describeItem(item) : 'no answer'}`);
+            return;
         }
-        else
-            ledger.fail('instance', t.label, `start failed: ${item ? describeItem(item) : 'no answer'}`);
+        names.push(item.value.name);
+        const known = details.items[i];
+        if (known?.ok)
+            ledger.fromInstance(item.value.name, known.value);
+        ledger.set('instance', item.value.name, {
+            uuid: item.value.uuid,
+            state: item.value.state,
+            action: verb === 'start' ? 'started' : 'stopped'
+        });
     });
     if (opts.wait)
-        await settle(client, names, 'running', ledger, opts, log);
-    await finish(client, ledger, names);
+        await settle(client, names, verb === 'start' ? 'running' : 'stopped', ledger, opts, log);
+    await attachLogTails(client, ledger);
 }
-async function stop(client, targets, opts, log, { ledger }) {
-    const r = await client.instances.stop(targets.map((t) => ({
-        ...t.ref,
-        ...(opts.drainTimeoutMs > 0 ? { drain_timeout_ms: opts.drainTimeoutMs } : {})
-    })));
-    const names = [];
-    targets.forEach((t, i) => {
-        const item = r.items[i];
-        if (item?.ok) {
-            names.push(item.value.name);
-            ledger.set('instance', item.value.name, {
-                uuid: item.value.uuid,
-                state: item.value.state,
-                action: 'stopped'
-            });
-        }
-        else
-            ledger.fail('instance', t.label, `stop failed: ${item ? describeItem(item) : 'no answer'}`);
-    });
-    if (opts.wait)
-        await settle(client, names, 'stopped', ledger, opts, log);
-    await finish(client, ledger, names);
-}
+const start = (client, targets, opts, log, progress) => switchState('start', client, targets, opts, log, progress);
+const stop = (client, targets, opts, log, progress) => switchState('stop', client, targets, opts, log, progress);
 async function settle(client, names, state, ledger, opts, log) {
     const waited = await log.group(`Waiting for ${names.length} instance(s) to be ${state}`, () => waitFor(client, names, state, opts.deadline));
     for (const name of names) {
@@ -35329,15 +35322,6 @@ async function settle(client, names, state, ledger, opts, log) {
         else if (w)
             ledger.set('instance', name, { state: w.state });
     }
-}
-async function finish(client, ledger, names) {
-    if (names.length === 0)
-        return;
-    const r = await client.instances.get(names.map((name) => ({ name })));
-    for (const item of r.items)
-        if (item.ok)
-            ledger.fromInstance(item.value.name, item.value, ledger.failed('instance', item.value.name) ? { action: 'failed' } : {});
-    await attachLogTails(client, ledger);
 }
 /**
  * Deletes the instances (draining first when asked), then the service groups and volumes the

@@ -53,60 +53,63 @@ export async function status(
   await read(client, targets, ledger)
 }
 
-export async function start(
+/**
+ * start or stop: one request for the set, with the details (domains, private IPs) read in the
+ * same round trip rather than after, then one wait for the whole set.
+ */
+async function switchState(
+  verb: 'start' | 'stop',
   client: UkcClient,
   targets: Target[],
   opts: EngineOptions,
   log: Logger,
   { ledger }: Progress
 ): Promise<void> {
-  const r = await client.instances.start(targets.map((t) => t.ref))
+  const refs = targets.map((t) => t.ref)
+  const drain =
+    verb === 'stop' && opts.drainTimeoutMs > 0 ? { drain_timeout_ms: opts.drainTimeoutMs } : {}
+  const [r, details] = await Promise.all([
+    verb === 'start'
+      ? client.instances.start(refs)
+      : client.instances.stop(refs.map((ref) => ({ ...ref, ...drain }))),
+    client.instances.get(refs)
+  ])
   const names: string[] = []
   targets.forEach((t, i) => {
     const item = r.items[i]
-    if (item?.ok) {
-      names.push(item.value.name)
-      ledger.set('instance', item.value.name, {
-        uuid: item.value.uuid,
-        state: item.value.state,
-        action: 'started'
-      })
-    } else
-      ledger.fail('instance', t.label, `start failed: ${item ? describeItem(item) : 'no answer'}`)
+    if (!item?.ok) {
+      ledger.fail('instance', t.label, `${verb} failed: ${item ? describeItem(item) : 'no answer'}`)
+      return
+    }
+    names.push(item.value.name)
+    const known = details.items[i]
+    if (known?.ok) ledger.fromInstance(item.value.name, known.value)
+    ledger.set('instance', item.value.name, {
+      uuid: item.value.uuid,
+      state: item.value.state,
+      action: verb === 'start' ? 'started' : 'stopped'
+    })
   })
-  if (opts.wait) await settle(client, names, 'running', ledger, opts, log)
-  await finish(client, ledger, names)
+  if (opts.wait)
+    await settle(client, names, verb === 'start' ? 'running' : 'stopped', ledger, opts, log)
+  await attachLogTails(client, ledger)
 }
 
-export async function stop(
+export const start = (
   client: UkcClient,
   targets: Target[],
   opts: EngineOptions,
   log: Logger,
-  { ledger }: Progress
-): Promise<void> {
-  const r = await client.instances.stop(
-    targets.map((t) => ({
-      ...t.ref,
-      ...(opts.drainTimeoutMs > 0 ? { drain_timeout_ms: opts.drainTimeoutMs } : {})
-    }))
-  )
-  const names: string[] = []
-  targets.forEach((t, i) => {
-    const item = r.items[i]
-    if (item?.ok) {
-      names.push(item.value.name)
-      ledger.set('instance', item.value.name, {
-        uuid: item.value.uuid,
-        state: item.value.state,
-        action: 'stopped'
-      })
-    } else
-      ledger.fail('instance', t.label, `stop failed: ${item ? describeItem(item) : 'no answer'}`)
-  })
-  if (opts.wait) await settle(client, names, 'stopped', ledger, opts, log)
-  await finish(client, ledger, names)
-}
+  progress: Progress
+): Promise<void> => switchState('start', client, targets, opts, log, progress)
+
+export const stop = (
+  client: UkcClient,
+  targets: Target[],
+  opts: EngineOptions,
+  log: Logger,
+  progress: Progress
+): Promise<void> => switchState('stop', client, targets, opts, log, progress)
 
 async function settle(
   client: UkcClient,
@@ -124,19 +127,6 @@ async function settle(
     if (w && !w.ok) ledger.fail('instance', name, w.error ?? `not ${state}`, { state: w.state })
     else if (w) ledger.set('instance', name, { state: w.state })
   }
-}
-
-async function finish(client: UkcClient, ledger: Ledger, names: string[]): Promise<void> {
-  if (names.length === 0) return
-  const r = await client.instances.get(names.map((name) => ({ name })))
-  for (const item of r.items)
-    if (item.ok)
-      ledger.fromInstance(
-        item.value.name,
-        item.value,
-        ledger.failed('instance', item.value.name) ? { action: 'failed' } : {}
-      )
-  await attachLogTails(client, ledger)
 }
 
 /**

@@ -31,7 +31,9 @@ export interface Created {
 export function createRequest(
   spec: InstanceSpec,
   digest: string | undefined,
-  name = spec.name
+  name = spec.name,
+  /** Folds the server-side wait into the create: it answers once the instance runs. */
+  waitMs = 0
 ): CreateInstanceRequest {
   const ref = normaliseImageRef(spec.image)
   const repo = ref.includes('@')
@@ -42,6 +44,7 @@ export function createRequest(
     image: digest ? `${repo}@${digest}` : spec.image,
     autostart: true
   }
+  if (waitMs > 0) req.wait_timeout_ms = waitMs
   if (spec.memory_mb !== undefined) req.memory_mb = spec.memory_mb
   if (spec.vcpus !== undefined) req.vcpus = spec.vcpus
   if (spec.args !== undefined) req.args = spec.args
@@ -75,6 +78,8 @@ export async function safeCreate(
       const r = await client.instances.create(req)
       const item = r.items[0]
       if (item?.ok) return { instance: item.value, ours: true }
+      // Made, but its wait ran out: the caller sees the state and reports it.
+      if (item?.timedOut) return { instance: item.value, ours: true }
       if (item?.code === ErrorCode.AlreadyExists) {
         const found = await lookup(client, name)
         if (found)

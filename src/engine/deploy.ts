@@ -12,7 +12,7 @@ import { createNamed, createRequest, safeCreate, type Created } from './create.j
 import { probeAll } from './health.js'
 import { Ledger, type Progress } from './ledger.js'
 import { byName, observe } from './observe.js'
-import { crashedSoon, logTails, mapLimit, retire, waitFor } from './ops.js'
+import { crashedSoon, logTails, mapLimit, retire, waitBudgetMs, waitFor } from './ops.js'
 import { planDeploy, planEntries, type InstancePlan } from './plan.js'
 import type { EngineOptions, Logger } from './types.js'
 
@@ -186,49 +186,35 @@ export async function deploy(
     })
   }
 
-  // Phase 3: every create at once (bounded), surges included, then one wait.
+  // Phase 3: every create at once (bounded), surges included; each create waits on the server.
   const surges = new Map(rolling.map((p) => [p.name, surgeName(p)]))
   const creates = [
-    ...fresh.map((p) => ({ p, name: p.name, role: 'new' as const })),
+    ...fresh.map((p) => ({ p, name: p.name, role: 'new' as const, wait: opts.wait })),
     ...recreate
       .filter((p) => !ledger.failed('instance', p.name))
-      .map((p) => ({ p, name: p.name, role: 'recreate' as const })),
-    ...rolling.map((p) => ({ p, name: surges.get(p.name)!, role: 'surge' as const }))
+      .map((p) => ({ p, name: p.name, role: 'recreate' as const, wait: opts.wait })),
+    // A rollout always waits: nothing old is touched before the new version runs.
+    ...rolling.map((p) => ({ p, name: surges.get(p.name)!, role: 'surge' as const, wait: true }))
   ]
-  const made = await createAll(client, creates, opts, log)
-  const surgeResults = new Map<string, Created & { running?: boolean; error?: string }>()
+  const made = await launch(client, creates, opts, log)
+  const surgeResults = new Map<string, Launched>()
   for (const c of creates) {
     const r = made.get(c.name)!
     if (c.role === 'surge') {
       surgeResults.set(c.p.name, r)
       continue
     }
-    if (r.instance) {
-      ledger.fromInstance(c.name, r.instance, {
-        action: c.role === 'new' ? (r.ours ? 'created' : 'unchanged') : 'replaced',
-        createdByRun: r.ours,
-        error: undefined
-      })
-      if (r.adopted) notes.push(`instance '${c.name}': ${r.adopted}`)
-    } else ledger.fail('instance', c.name, `create failed: ${r.error}`)
-  }
-  const started = [...made.entries()].filter(([, r]) => r.instance).map(([n]) => n)
-  const waited =
-    (opts.wait || rolling.length > 0) && started.length > 0
-      ? await log.group('Waiting for the instances to run', () =>
-          waitFor(client, started, 'running', opts.deadline)
-        )
-      : new Map()
-  for (const c of creates) {
-    const w = waited.get(c.name)
-    if (!w) continue
-    if (c.role === 'surge') {
-      const s = surgeResults.get(c.p.name)!
-      s.running = w.ok
-      if (!w.ok) s.error = w.error
-    } else if (!w.ok)
-      ledger.fail('instance', c.name, `did not start: ${w.error}`, { state: w.state })
-    else ledger.set('instance', c.name, { state: w.state })
+    if (!r.instance) {
+      ledger.fail('instance', c.name, `create failed: ${r.error}`)
+      continue
+    }
+    ledger.fromInstance(c.name, r.instance, {
+      action: c.role === 'new' ? (r.ours ? 'created' : 'unchanged') : 'replaced',
+      createdByRun: r.ours,
+      error: undefined
+    })
+    if (r.adopted) notes.push(`instance '${c.name}': ${r.adopted}`)
+    if (c.wait && !r.running) ledger.fail('instance', c.name, `did not start: ${r.error}`)
   }
 
   const upSurges = rolling.filter((p) => surgeResults.get(p.name)?.running)
@@ -277,11 +263,6 @@ export async function deploy(
     }
   }
 
-  await finalRead(
-    client,
-    ledger,
-    spec.instances.map((i) => i.name)
-  )
   await attachLogTails(client, ledger)
 }
 
@@ -298,20 +279,53 @@ export async function attachLogTails(client: UkcClient, ledger: Ledger): Promise
     if (tails.has(o.name)) ledger.set('instance', o.name, { logTail: tails.get(o.name) })
 }
 
-async function createAll(
+interface Launched extends Created {
+  running: boolean
+}
+
+/**
+ * Creates (at most `concurrency` in flight) with the server-side wait folded into each create
+ * (`wait_timeout_ms`), so an instance's create answers when it runs: no separate wait round
+ * trip, no polling. Instances a create did not wait for (adopted, or found by a lookup after a
+ * lost answer) get one batched wait.
+ */
+async function launch(
   client: UkcClient,
-  creates: { p: InstancePlan; name: string }[],
+  creates: { p: InstancePlan; name: string; wait: boolean }[],
   opts: EngineOptions,
   log: Logger
-): Promise<Map<string, Created>> {
-  const out = new Map<string, Created>()
+): Promise<Map<string, Launched>> {
+  const out = new Map<string, Launched>()
   if (creates.length === 0) return out
-  await log.group(`Creating ${creates.length} instance(s)`, async () => {
-    const results = await mapLimit(creates, opts.concurrency, (c) =>
-      safeCreate(client, createRequest(c.p.spec, c.p.digest, c.name), log)
-    )
-    creates.forEach((c, i) => out.set(c.name, results[i]))
-  })
+  await log.group(
+    `Creating ${creates.length} instance(s)${creates.some((c) => c.wait) ? ' and waiting until they run' : ''}`,
+    async () => {
+      const results = await mapLimit(creates, opts.concurrency, (c) =>
+        safeCreate(
+          client,
+          createRequest(c.p.spec, c.p.digest, c.name, c.wait ? waitBudgetMs(opts.deadline) : 0),
+          log
+        )
+      )
+      creates.forEach((c, i) =>
+        out.set(c.name, { ...results[i], running: results[i].instance?.state === 'running' })
+      )
+      const unwaited = creates
+        .filter((c) => c.wait && out.get(c.name)!.adopted && !out.get(c.name)!.running)
+        .map((c) => c.name)
+      for (const [name, w] of await waitFor(client, unwaited, 'running', opts.deadline))
+        Object.assign(out.get(name)!, { running: w.ok, error: w.error })
+    }
+  )
+  for (const c of creates) {
+    const r = out.get(c.name)!
+    const state = r.instance?.state
+    if (c.wait && r.instance && !r.running && !r.error)
+      r.error =
+        state === 'stopped'
+          ? 'it stopped right after it started'
+          : `still ${state} when the timeout ran out (wanted running)`
+  }
   return out
 }
 
@@ -324,7 +338,7 @@ async function rollingSwap(
   client: UkcClient,
   rolling: InstancePlan[],
   surges: Map<string, string>,
-  surgeResults: Map<string, Created & { running?: boolean; error?: string }>,
+  surgeResults: Map<string, Launched>,
   ledger: Ledger,
   notes: string[],
   opts: EngineOptions,
@@ -373,17 +387,17 @@ async function rollingSwap(
       )
       return false
     })
-    const made = await createAll(
+    const made = await launch(
       client,
-      swapped.map((p) => ({ p, name: p.name })),
+      swapped.map((p) => ({ p, name: p.name, wait: true })),
       opts,
       log
     )
-    const waited = await waitFor(
-      client,
-      swapped.filter((p) => made.get(p.name)?.instance).map((p) => p.name),
-      'running',
-      opts.deadline
+    const waited = new Map(
+      swapped.map((p) => [
+        p.name,
+        { ok: made.get(p.name)!.running, error: made.get(p.name)!.error }
+      ])
     )
     const crashed = await crashedSoon(
       client,
@@ -411,12 +425,11 @@ async function rollingSwap(
         ledger.fromInstance(p.name, m.instance, {
           action: 'replaced',
           createdByRun: true,
-          state: w.state,
           error: undefined
         })
         finished.push(p)
       } else {
-        const why = m.error ?? w?.error ?? 'unknown'
+        const why = w?.error ?? m.error ?? 'unknown'
         ledger.fail(
           'instance',
           p.name,
@@ -451,7 +464,7 @@ const fqdnOf = (inst: Instance | undefined): string | undefined =>
 async function checkHealth(
   check: string,
   rolling: InstancePlan[],
-  surgeResults: Map<string, Created & { running?: boolean; error?: string }>,
+  surgeResults: Map<string, Launched>,
   opts: EngineOptions,
   log: Logger
 ): Promise<void> {
@@ -471,16 +484,5 @@ async function checkHealth(
         running: false,
         error: `health check ${r.url} failed (${r.detail})`
       })
-  }
-}
-
-/** One read of every spec instance, so the report shows what runs now (and its boot time). */
-async function finalRead(client: UkcClient, ledger: Ledger, names: string[]): Promise<void> {
-  if (names.length === 0) return
-  const now = byName(await client.instances.get(names.map((name) => ({ name }))), 'instances')
-  for (const name of names) {
-    const inst = now.get(name)
-    const row = ledger.get('instance', name)
-    if (inst) ledger.fromInstance(name, inst, row?.action === 'failed' ? { action: 'failed' } : {})
   }
 }

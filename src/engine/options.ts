@@ -2,7 +2,7 @@
 import type { Inputs } from '../inputs.js'
 import type { EngineOptions } from './types.js'
 
-export const CREATE_CONCURRENCY = 8
+export const CREATE_CONCURRENCY = 64
 /** Default settle window of a rollout; UKC_SETTLE_MS overrides it (tests, slow-crashing apps). */
 export const SETTLE_MS = 2000
 

@@ -45,7 +45,7 @@ describe('ukc-deploy', () => {
       /^instance\s+api\s+created\s+running\s+https:\/\/\S+\.fra0\.kraft\.host\s+[0-9a-f-]{36}$/m
     )
     expect(r.stdout).toMatch(/^status: success$/m)
-    expect(r.stderr).toContain('Waiting for the instances to run …')
+    expect(r.stderr).toContain('Creating 2 instance(s) and waiting until they run …')
   })
 
   it('--json prints one document with the action outputs as objects', async () => {

@@ -45,7 +45,7 @@ const count = (method: string, path: string): number =>
   api.emu.journal().filter((e) => e.method === method && e.path === path).length
 
 describe('deploy', () => {
-  it('creates everything, waits with one request, and reports it', async () => {
+  it('creates everything, waiting on the server inside each create (no polling), and reports it', async () => {
     const ws = workspace({ 'ukc.yml': spec })
     const run = await runAction({ ...base(), spec: 'ukc.yml' }, { workspace: ws })
     expect(run.code).toBe(0)
@@ -77,7 +77,14 @@ describe('deploy', () => {
     expect(
       run.json('plan').map((p: { name: string; action: string }) => `${p.name}:${p.action}`)
     ).toEqual(['data:create', 'web:create', 'api:create', 'api2:create', 'worker:create'])
-    expect(count('GET', '/v1/instances/wait')).toBe(1)
+    // The server-side wait rides in each create (wait_timeout_ms): no wait round trip, no polling.
+    expect(count('GET', '/v1/instances/wait')).toBe(0)
+    const creates = api.emu
+      .journal()
+      .filter((e) => e.method === 'POST' && e.path === '/v1/instances')
+    expect(
+      creates.every((e) => (e.body as { wait_timeout_ms: number }).wait_timeout_ms > 20000)
+    ).toBe(true)
     expect(count('POST', '/v1/services')).toBe(1)
     expect(count('POST', '/v1/volumes')).toBe(1)
     expect(count('POST', '/v1/instances')).toBe(3)

@@ -45,8 +45,8 @@ describe('reads, waits, stops and deletes are retried', () => {
     api.emu.addFault({ method: 'GET', path: '/v1/services', kind: 'status', status: 503, times: 3 })
     api.emu.addFault({ method: 'GET', path: '/v1/volumes', kind: 'reset' })
     api.emu.addFault({ method: 'GET', path: '/v1/images/list', kind: 'malformed' })
-    api.emu.addFault({ method: 'GET', path: '/v1/instances/wait', kind: 'html' })
-    api.emu.addFault({ method: 'GET', path: '/v1/instances/wait', kind: 'status', status: 500 })
+    api.emu.addFault({ method: 'GET', path: '/v1/volumes', kind: 'html' })
+    api.emu.addFault({ method: 'GET', path: '/v1/volumes', kind: 'status', status: 500 })
     const run = await deploy()
     expect(run.code).toBe(0)
     expect(faulted()).toBe(8)
@@ -164,15 +164,23 @@ describe('the run ends on time, and nothing is lost', () => {
   })
 
   it('a 401 in the middle of a run lists what was created, and the error names the call, host and status', async () => {
-    api.emu.addFault({ method: 'GET', path: '/v1/instances/wait', kind: 'status', status: 401 })
-    const run = await deploy()
+    // The token is revoked after the first instance was made.
+    api.emu.addFault({
+      method: 'POST',
+      path: '/v1/instances',
+      kind: 'status',
+      status: 401,
+      skip: 1,
+      times: -1
+    })
+    const run = await deploy({ 'on-failure': 'keep' })
     expect(run.code).toBe(1)
     expect(run.stdout).toContain(
-      `GET /v1/instances/wait on ${new URL(api.emu.url).host}: HTTP 401 Unauthorized`
+      `POST /v1/instances on ${new URL(api.emu.url).host}: HTTP 401 Unauthorized`
     )
-    expect(run.json('instance-uuids')).toHaveLength(3)
+    expect(run.json('instance-uuids')).toHaveLength(1)
     expect(run.json('service-uuids')).toHaveLength(1)
-    expect(run.summary).toMatch(/\| api \| created \|/)
+    expect(run.summary).toMatch(/\| (api|api2|worker) \| created \|/)
     const uuids = new Set(run.json('instance-uuids'))
     const live = (await api.call('GET', '/instances')).json.data.instances.map(
       (i: { uuid: string }) => i.uuid
