@@ -37,10 +37,10 @@ const spec = (n: number): string =>
 
 /** Round trips each operation needs at the least, given the API's shape (all batched or concurrent). */
 const FLOOR = {
-  deploy: (l: number) => 4 * l + BOOT, // read state ‖ create group ‖ create instances (concurrent) ‖ wait (+ boot)
+  deploy: (l: number) => 3 * l + BOOT, // read state ‖ create group ‖ create instances, concurrent, each waiting on the server (+ boot)
   status: (l: number) => l,
   stop: (l: number) => 2 * l + STOP, // stop ‖ wait stopped
-  start: (l: number) => 2 * l + BOOT, // start ‖ wait running
+  start: (l: number) => l + BOOT, // start, waiting on the server (+ boot)
   delete: (l: number) => l
 }
 type Op = keyof typeof FLOOR
@@ -101,13 +101,20 @@ async function ours(
     )
   let noticedMs: number | undefined
   if (op === 'deploy') {
-    const running = emu
-      .timeline()
-      .slice(timelineFrom)
-      .filter((e) => e.state === 'running')
-    const lastRunning = Math.max(...running.map((e) => e.time))
-    const wait = emu.journal().find((e) => e.path === '/v1/instances/wait')!
-    noticedMs = Date.parse(wait.time) + wait.duration_ms - lastRunning
+    // Each create answers once its instance runs: how long after the instance ran did it answer?
+    const ranAt = new Map(
+      emu
+        .timeline()
+        .slice(timelineFrom)
+        .filter((e) => e.state === 'running')
+        .map((e) => [e.name, e.time])
+    )
+    const answers = emu.journal().filter((e) => e.method === 'POST' && e.path === '/v1/instances')
+    noticedMs = Math.max(
+      ...answers.map(
+        (e) => Date.parse(e.time) + e.duration_ms - ranAt.get((e.body as { name: string }).name)!
+      )
+    )
   }
   return { requests: emu.journal().length, wallMs: span(emu), noticedMs }
 }

@@ -10,7 +10,7 @@ import { toRef } from '../ukc/scope.js'
 import type { Instance, ObjectRef } from '../ukc/types.js'
 import { attachLogTails } from './deploy.js'
 import type { Ledger, Progress } from './ledger.js'
-import { retireRefs, waitFor } from './ops.js'
+import { retireRefs, waitBudgetMs, waitFor } from './ops.js'
 import type { EngineOptions, Logger } from './types.js'
 
 export interface Target {
@@ -68,16 +68,19 @@ async function switchState(
   const refs = targets.map((t) => t.ref)
   const drain =
     verb === 'stop' && opts.drainTimeoutMs > 0 ? { drain_timeout_ms: opts.drainTimeoutMs } : {}
+  // start carries the server-side wait itself; stop does not block, so it is followed by one.
+  const waitMs =
+    verb === 'start' && opts.wait ? { wait_timeout_ms: waitBudgetMs(opts.deadline) } : {}
   const [r, details] = await Promise.all([
     verb === 'start'
-      ? client.instances.start(refs)
+      ? client.instances.start(refs.map((ref) => ({ ...ref, ...waitMs })))
       : client.instances.stop(refs.map((ref) => ({ ...ref, ...drain }))),
     client.instances.get(refs)
   ])
   const names: string[] = []
   targets.forEach((t, i) => {
     const item = r.items[i]
-    if (!item?.ok) {
+    if (!item || (!item.ok && !item.timedOut)) {
       ledger.fail('instance', t.label, `${verb} failed: ${item ? describeItem(item) : 'no answer'}`)
       return
     }
@@ -89,9 +92,14 @@ async function switchState(
       state: item.value.state,
       action: verb === 'start' ? 'started' : 'stopped'
     })
+    if (item.timedOut)
+      ledger.fail(
+        'instance',
+        item.value.name,
+        `still ${item.value.state} when the timeout ran out (wanted running)`
+      )
   })
-  if (opts.wait)
-    await settle(client, names, verb === 'start' ? 'running' : 'stopped', ledger, opts, log)
+  if (opts.wait && verb === 'stop') await settle(client, names, 'stopped', ledger, opts, log)
   await attachLogTails(client, ledger)
 }
 
