@@ -23,6 +23,8 @@ export interface Invocation {
   preview?: { number: number }
   /** sweep asks whether a PR is open. */
   prState?: EngineOptions['prState']
+  /** Masks a secret found in the spec (a certificate key) before anything is logged. */
+  onSecret?: (value: string) => void
 }
 
 export interface Invoked {
@@ -55,7 +57,8 @@ export async function invoke(inv: Invocation): Promise<Invoked> {
       shorthand: inputs.shorthand,
       secretEnv: inputs.secretEnv,
       workspace: inv.workspace,
-      env: inv.env
+      env: inv.env,
+      onSecret: inv.onSecret
     })
     let notices: string[] = []
     if (inv.preview) {

@@ -129,7 +129,8 @@ export async function run(): Promise<void> {
       logger,
       debug: (line) => core.debug(line),
       preview: pr ? { number: pr.number } : undefined,
-      prState: command === 'sweep' ? side.prState() : undefined
+      prState: command === 'sweep' ? side.prState() : undefined,
+      onSecret: (value) => core.setSecret(value)
     })
     if (touchesGitHub) await side.finish(result)
     await report(result, specError)

@@ -1,13 +1,12 @@
 /** What the CLI prints on a terminal: one aligned row per object, then failures and notes. */
+import { KIND_LABEL } from '../engine/order.js'
 import type { RunResult } from '../engine/types.js'
-
-const KIND = { instance: 'instance', service_group: 'service group', volume: 'volume' } as const
 
 export function table(result: RunResult): string {
   const rows = [
     ['KIND', 'NAME', 'ACTION', 'STATE', 'URL', 'UUID'],
     ...result.objects.map((o) => [
-      KIND[o.kind],
+      KIND_LABEL[o.kind],
       o.name,
       o.action,
       o.state ?? '-',
@@ -21,12 +20,12 @@ export function table(result: RunResult): string {
   )
   if (result.objects.length === 0) lines.length = 0
   for (const o of result.objects.filter((x) => x.error))
-    lines.push(`${o.action === 'failed' ? '✗' : '•'} ${KIND[o.kind]} ${o.name}: ${o.error}`)
+    lines.push(`${o.action === 'failed' ? '✗' : '•'} ${KIND_LABEL[o.kind]} ${o.name}: ${o.error}`)
   for (const n of result.notes) lines.push(`• ${n}`)
   if (result.command === 'plan')
     for (const p of result.plan)
       lines.push(
-        `plan: ${KIND[p.kind]} ${p.name}: ${p.action}${p.strategy ? ` (${p.strategy})` : ''} — ${p.reason}`
+        `plan: ${KIND_LABEL[p.kind]} ${p.name}: ${p.action}${p.strategy ? ` (${p.strategy})` : ''} — ${p.reason}`
       )
   if (result.error) lines.push(`error: ${result.error}`)
   lines.push(`status: ${result.status}`)

@@ -11,7 +11,9 @@ import type { Instance, ObjectRef } from '../ukc/types.js'
 import { attachLogTails } from './deploy.js'
 import type { Ledger, Progress } from './ledger.js'
 import { retireRefs, waitBudgetMs, waitFor } from './ops.js'
-import type { EngineOptions, Logger } from './types.js'
+import { externalRefs } from '../spec/check.js'
+import { key, teardown, type Doomed } from './teardown.js'
+import type { EngineOptions, Kind, Logger } from './types.js'
 
 export interface Target {
   /** How the user named it (a name, or a UUID). */
@@ -150,7 +152,7 @@ export async function remove(
   progress: Progress
 ): Promise<void> {
   if (opts.dryRun) return planRemoval(client, spec, targets, progress)
-  const { ledger } = progress
+  const { ledger, notes } = progress
   await log.group(`Deleting ${targets.length} instance(s)`, async () => {
     const gone = await retireRefs(
       client,
@@ -167,37 +169,35 @@ export async function remove(
       else ledger.set('instance', name, { uuid: g.uuid, action: 'deleted', state: 'deleted' })
     })
   })
-  if (spec && (spec.service_groups.length > 0 || spec.volumes.length > 0)) {
-    await log.group('Deleting the service groups and volumes of the spec', async () => {
-      const [groups, volumes] = await Promise.all([
-        client.services.delete(spec.service_groups.map((g) => ({ name: g.name }))),
-        client.volumes.delete(spec.volumes.map((v) => ({ name: v.name })))
-      ])
-      const record = (
-        kind: 'service_group' | 'volume',
-        list: string[],
-        result: typeof groups | typeof volumes
-      ): void =>
-        list.forEach((name, i) => {
-          const item = result.items[i]
-          if (item?.ok)
-            ledger.set(kind, name, { uuid: item.value.uuid, action: 'deleted', state: 'deleted' })
-          else if (item?.code === ErrorCode.NotFound)
-            ledger.set(kind, name, { action: 'unchanged', state: 'absent' })
-          else ledger.fail(kind, name, `delete failed: ${item ? describeItem(item) : 'no answer'}`)
-        })
-      record(
-        'service_group',
-        spec.service_groups.map((g) => g.name),
-        groups
-      )
-      record(
-        'volume',
-        spec.volumes.map((v) => v.name),
-        volumes
-      )
-    })
+  if (!spec) return
+  // Only what the spec defines is deleted; volumes it merely mounts belong to someone else.
+  const { volumes } = externalRefs(spec)
+  if (volumes.length > 0)
+    notes.push(
+      `volume(s) ${volumes.map((v) => `'${v}'`).join(', ')} are mounted by the spec but not defined in it, so they were not deleted`
+    )
+  const doomed: Doomed = {
+    volume: spec.volumes.map((v) => v.name),
+    autoscale: spec.service_groups.filter((g) => g.autoscale).map((g) => g.name),
+    service_group: spec.service_groups.map((g) => g.name),
+    certificate: spec.certificates.map((c) => c.name)
   }
+  if (Object.values(doomed).every((list) => list.length === 0)) return
+  await log.group("Deleting the spec's volumes, service groups and certificates", async () => {
+    const gone = await teardown(client, doomed, 0, opts.deadline)
+    for (const [kind, names] of Object.entries(doomed) as [Kind, string[]][]) {
+      for (const name of names) {
+        const g = gone.get(key(kind, name))
+        if (!g?.ok) ledger.fail(kind, name, g?.error ?? 'not deleted')
+        else
+          ledger.set(kind, name, {
+            uuid: g.uuid,
+            action: g.state === 'absent' ? 'unchanged' : 'deleted',
+            state: g.state
+          })
+      }
+    }
+  })
 }
 
 /** What delete would remove, read but not touched (dry-run). */

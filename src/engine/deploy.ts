@@ -7,13 +7,15 @@
 import { createHash } from 'node:crypto'
 import type { Spec } from '../spec/schema.js'
 import type { UkcClient } from '../ukc/client.js'
-import type { Instance } from '../ukc/types.js'
+import type { Instance, ServiceGroup } from '../ukc/types.js'
 import { createNamed, createRequest, safeCreate, type Created } from './create.js'
 import { probeAll } from './health.js'
 import { Ledger, type Progress } from './ledger.js'
 import { byName, observe } from './observe.js'
 import { crashedSoon, logTails, mapLimit, retire, waitBudgetMs, waitFor } from './ops.js'
-import { planDeploy, planEntries, type InstancePlan } from './plan.js'
+import { applyAutoscale } from './autoscale.js'
+import { awaitIssuance, uploadCertificates } from './certificates.js'
+import { planDeploy, planEntries, type DeployPlan, type InstancePlan } from './plan.js'
 import type { EngineOptions, Logger } from './types.js'
 
 export class DeployBlocked extends Error {
@@ -93,58 +95,11 @@ export async function deploy(
     return
   }
 
-  // Phase 1: volumes and service groups, one request each.
-  const newVolumes = plan.volumes
-    .filter((v) => v.action === 'create')
-    .map((v) => spec.volumes.find((s) => s.name === v.name)!)
-  const newGroups = plan.groups.filter((g) => g.action === 'create').map((g) => g.spec!)
-  if (newVolumes.length + newGroups.length > 0)
-    await log.group('Creating volumes and service groups', async () => {
-      const [vols, groups] = await Promise.all([
-        createNamed(
-          newVolumes.map((v) => ({ name: v.name, size_mb: v.size_mb })),
-          (v) => v.name,
-          (list) => client.volumes.create(list),
-          async (names) =>
-            byName(await client.volumes.get(names.map((name) => ({ name }))), 'volumes'),
-          log
-        ),
-        createNamed(
-          newGroups.map((g) => ({
-            name: g.name,
-            services: g.services,
-            ...(g.domains.length > 0 ? { domains: g.domains.map((d) => ({ name: d.name })) } : {}),
-            ...(g.soft_limit !== undefined ? { soft_limit: g.soft_limit } : {}),
-            ...(g.hard_limit !== undefined ? { hard_limit: g.hard_limit } : {})
-          })),
-          (g) => g.name,
-          (list) => client.services.create(list),
-          async (names) =>
-            byName(await client.services.get(names.map((name) => ({ name }))), 'service groups'),
-          log
-        )
-      ])
-      for (const [name, r] of vols) {
-        if (r.adopted) notes.push(`volume '${name}': ${r.adopted}`)
-        if (r.value)
-          ledger.set('volume', name, {
-            uuid: r.value.uuid,
-            state: r.value.state,
-            action: r.ours ? 'created' : 'unchanged',
-            createdByRun: r.ours
-          })
-        else ledger.fail('volume', name, `create failed: ${r.error}`)
-      }
-      for (const [name, r] of groups) {
-        if (r.adopted) notes.push(`service group '${name}': ${r.adopted}`)
-        if (r.value)
-          ledger.fromGroup(name, r.value, {
-            action: r.ours ? 'created' : 'unchanged',
-            createdByRun: r.ours
-          })
-        else ledger.fail('service_group', name, `create failed: ${r.error}`)
-      }
-    })
+  // Phase 1, in the order of order.ts: certificates, service groups, autoscale, volumes.
+  await uploadCertificates(client, plan.certificates, actual, log, out)
+  const madeGroups = await createGroups(client, plan, out, log)
+  await applyAutoscale(client, plan.autoscale, log, out)
+  await createVolumes(client, spec, plan, out, log)
 
   // An instance whose group or volume is missing cannot be created or replaced.
   const work = plan.instances.filter((p) => {
@@ -263,7 +218,100 @@ export async function deploy(
     }
   }
 
+  const served = [
+    ...madeGroups,
+    ...spec.service_groups
+      .map((g) => actual.groups.get(g.name))
+      .filter((g): g is ServiceGroup => g !== undefined)
+  ]
+  await awaitIssuance(client, served, opts.deadline, log, out)
   await attachLogTails(client, ledger)
+}
+
+/** Service groups in one request; a domain's certificate must have made it. */
+async function createGroups(
+  client: UkcClient,
+  plan: DeployPlan,
+  { ledger, notes }: Progress,
+  log: Logger
+): Promise<ServiceGroup[]> {
+  const wanted = plan.groups.filter((g) => g.action === 'create').map((g) => g.spec!)
+  const usable = wanted.filter((g) => {
+    const bad = g.domains.find((d) => d.certificate && ledger.failed('certificate', d.certificate))
+    if (bad)
+      ledger.fail('service_group', g.name, `its certificate '${bad.certificate}' is not usable`)
+    return !bad
+  })
+  if (usable.length === 0) return []
+  const made = await log.group(`Creating ${usable.length} service group(s)`, () =>
+    createNamed(
+      usable.map((g) => ({
+        name: g.name,
+        services: g.services,
+        ...(g.domains.length > 0
+          ? {
+              domains: g.domains.map((d) => ({
+                name: d.name,
+                ...(d.certificate ? { certificate: { name: d.certificate } } : {})
+              }))
+            }
+          : {}),
+        ...(g.soft_limit !== undefined ? { soft_limit: g.soft_limit } : {}),
+        ...(g.hard_limit !== undefined ? { hard_limit: g.hard_limit } : {})
+      })),
+      (g) => g.name,
+      (list) => client.services.create(list),
+      async (names) =>
+        byName(await client.services.get(names.map((name) => ({ name }))), 'service groups'),
+      log
+    )
+  )
+  const out: ServiceGroup[] = []
+  for (const [name, r] of made) {
+    if (r.adopted) notes.push(`service group '${name}': ${r.adopted}`)
+    if (r.value) {
+      out.push(r.value)
+      ledger.fromGroup(name, r.value, {
+        action: r.ours ? 'created' : 'unchanged',
+        createdByRun: r.ours
+      })
+    } else ledger.fail('service_group', name, `create failed: ${r.error}`)
+  }
+  return out
+}
+
+/** Volumes in one request. */
+async function createVolumes(
+  client: UkcClient,
+  spec: Spec,
+  plan: DeployPlan,
+  { ledger, notes }: Progress,
+  log: Logger
+): Promise<void> {
+  const wanted = plan.volumes
+    .filter((v) => v.action === 'create')
+    .map((v) => spec.volumes.find((s) => s.name === v.name)!)
+  if (wanted.length === 0) return
+  const made = await log.group(`Creating ${wanted.length} volume(s)`, () =>
+    createNamed(
+      wanted.map((v) => ({ name: v.name, size_mb: v.size_mb })),
+      (v) => v.name,
+      (list) => client.volumes.create(list),
+      async (names) => byName(await client.volumes.get(names.map((name) => ({ name }))), 'volumes'),
+      log
+    )
+  )
+  for (const [name, r] of made) {
+    if (r.adopted) notes.push(`volume '${name}': ${r.adopted}`)
+    if (r.value)
+      ledger.set('volume', name, {
+        uuid: r.value.uuid,
+        state: r.value.state,
+        action: r.ours ? 'created' : 'unchanged',
+        createdByRun: r.ours
+      })
+    else ledger.fail('volume', name, `create failed: ${r.error}`)
+  }
 }
 
 /** The console tail of every instance that exists but failed, for the summary. */
@@ -277,6 +325,17 @@ export async function attachLogTails(client: UkcClient, ledger: Ledger): Promise
   )
   for (const o of failed)
     if (tails.has(o.name)) ledger.set('instance', o.name, { logTail: tails.get(o.name) })
+}
+
+/** Running, or scaled to zero (standby), which is how a scale-to-zero instance rests. */
+export function healthy(inst: Instance | undefined): boolean {
+  if (!inst) return false
+  return (
+    inst.state === 'running' ||
+    (inst.state === 'standby' &&
+      inst.scale_to_zero !== undefined &&
+      inst.scale_to_zero.policy !== 'off')
+  )
 }
 
 interface Launched extends Created {
@@ -308,7 +367,7 @@ async function launch(
         )
       )
       creates.forEach((c, i) =>
-        out.set(c.name, { ...results[i], running: results[i].instance?.state === 'running' })
+        out.set(c.name, { ...results[i], running: healthy(results[i].instance) })
       )
       const unwaited = creates
         .filter((c) => c.wait && out.get(c.name)!.adopted && !out.get(c.name)!.running)

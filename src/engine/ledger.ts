@@ -1,5 +1,6 @@
 /** One result per object, filled in as the phases go; read out once at the end. */
 import type { Instance, ServiceGroup } from '../ukc/types.js'
+import { byCreateOrder } from './order.js'
 import type { Kind, ObjectResult, PlanEntry } from './types.js'
 
 export class Ledger {
@@ -43,6 +44,10 @@ export class Ledger {
       privateFqdn: inst.private_fqdn,
       privateIp: inst.private_ip,
       bootTimeUs: inst.boot_time_us,
+      detail:
+        inst.scale_to_zero && inst.scale_to_zero.policy !== 'off'
+          ? `scale to zero: ${inst.scale_to_zero.policy}${inst.scale_to_zero.stateful ? ', stateful' : ''}, ${inst.scale_to_zero.cooldown_time_ms ?? 1000} ms cooldown`
+          : undefined,
       ...patch
     })
   }
@@ -56,8 +61,7 @@ export class Ledger {
   }
 
   all(): ObjectResult[] {
-    const order: Kind[] = ['volume', 'service_group', 'instance']
-    return [...this.rows.values()].sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind))
+    return byCreateOrder([...this.rows.values()])
   }
 }
 

@@ -7,7 +7,7 @@ import { externalRefs } from '../spec/check.js'
 import type { UkcClient } from '../ukc/client.js'
 import { describeItem, type ApiResult } from '../ukc/envelope.js'
 import { ErrorCode, UkcError } from '../ukc/errors.js'
-import type { Instance, ServiceGroup, Volume } from '../ukc/types.js'
+import type { AutoscaleConfig, Certificate, Instance, ServiceGroup, Volume } from '../ukc/types.js'
 
 export interface Actual {
   instances: Map<string, Instance>
@@ -17,6 +17,9 @@ export interface Actual {
   digests: Map<string, string | undefined>
   /** The API's words for an image it could not resolve. */
   imageErrors: Map<string, string>
+  certificates: Map<string, Certificate>
+  /** Autoscale of the spec's groups that exist (`enabled: false` when unconfigured). */
+  autoscale: Map<string, AutoscaleConfig>
 }
 
 /** Found objects by name; "not found" is an answer, any other item error is not. */
@@ -46,11 +49,20 @@ export async function observe(
   const groupNames = [...new Set([...spec.service_groups.map((g) => g.name), ...ext.groups])]
   const volumeNames = [...new Set([...spec.volumes.map((v) => v.name), ...ext.volumes])]
   const images = [...new Set(spec.instances.map((i) => i.image))]
-  const [instances, groups, volumes, resolved] = await Promise.all([
+  const certificateNames = [
+    ...new Set([...spec.certificates.map((c) => c.name), ...ext.certificates])
+  ]
+  // Autoscale is read for every group of the spec: one that lost its autoscale block is reset.
+  const specGroups = spec.service_groups.map((g) => g.name)
+  const [instances, groups, volumes, resolved, certificates, autoscale] = await Promise.all([
     client.instances.get(instanceNames.map((name) => ({ name }))),
     client.services.get(groupNames.map((name) => ({ name }))),
     client.volumes.get(volumeNames.map((name) => ({ name }))),
-    client.images.resolve(images)
+    client.images.resolve(images),
+    client.certificates.get(certificateNames.map((name) => ({ name }))),
+    specGroups.length > 0
+      ? client.autoscale.get(specGroups.map((name) => ({ name })))
+      : Promise.resolve(undefined)
   ])
   const digests = new Map<string, string | undefined>()
   const imageErrors = new Map<string, string>()
@@ -63,6 +75,16 @@ export async function observe(
     groups: byName(groups, 'service groups'),
     volumes: byName(volumes, 'volumes'),
     digests,
-    imageErrors
+    imageErrors,
+    certificates: byName(certificates, 'certificates'),
+    autoscale: autoscale ? autoscaleByName(autoscale) : new Map()
   }
+}
+
+/** Autoscale items: not found (the group is new) is absent; "not enabled for the account" is kept as a note. */
+function autoscaleByName(result: ApiResult<AutoscaleConfig>): Map<string, AutoscaleConfig> {
+  const out = new Map<string, AutoscaleConfig>()
+  for (const item of result.items)
+    if (item.ok && item.value.name) out.set(item.value.name, item.value)
+  return out
 }

@@ -5,7 +5,11 @@
 import type { InstanceSpec, ServiceGroupSpec, Spec } from '../spec/schema.js'
 import { digestOf } from '../ukc/images.js'
 import type { Instance, ServiceGroup } from '../ukc/types.js'
+import { planAutoscale } from './autoscale.js'
+import { planCertificates } from './certificates.js'
 import type { Actual } from './observe.js'
+import { byCreateOrder } from './order.js'
+import { externalRefs } from '../spec/check.js'
 import type { PlanEntry } from './types.js'
 
 /** API defaults, so that leaving a field out of the spec is not a change (ukc-api.md §6.5). */
@@ -20,6 +24,8 @@ export interface InstancePlan extends PlanEntry {
 }
 
 export interface DeployPlan {
+  certificates: ReturnType<typeof planCertificates>
+  autoscale: ReturnType<typeof planAutoscale>
   volumes: PlanEntry[]
   groups: (PlanEntry & { spec?: ServiceGroupSpec })[]
   instances: InstancePlan[]
@@ -210,7 +216,17 @@ export function planDeploy(
       reason: `${changes.join('; ')} — ${why ? `recreate (${why})` : 'rolling: surge instance, then replace in place'}`
     }
   })
-  return { volumes, groups, instances, blockers }
+  for (const name of externalRefs(spec).certificates)
+    if (!actual.certificates.has(name))
+      blockers.push(`certificate '${name}' is neither in the spec nor in the account`)
+  return {
+    certificates: planCertificates(spec, actual),
+    autoscale: planAutoscale(spec, actual),
+    volumes,
+    groups,
+    instances,
+    blockers
+  }
 }
 
 /** The plan as the `plan` output shows it. */
@@ -223,5 +239,11 @@ export function planEntries(plan: DeployPlan): PlanEntry[] {
     ...(strategy ? { strategy } : {}),
     ...(changes ? { changes } : {})
   })
-  return [...plan.volumes, ...plan.groups, ...plan.instances].map(strip)
+  return byCreateOrder([
+    ...plan.certificates,
+    ...plan.groups,
+    ...plan.autoscale,
+    ...plan.volumes,
+    ...plan.instances
+  ]).map(strip)
 }

@@ -9,8 +9,8 @@ import { remove, start, status, stop, targetsOf } from './batch.js'
 import { deploy } from './deploy.js'
 import { sweep } from './sweep.js'
 import { newProgress, type Progress } from './ledger.js'
-import { retire } from './ops.js'
-import type { EngineOptions, Logger, ObjectResult, RunResult, RunStatus } from './types.js'
+import { key, teardown } from './teardown.js'
+import type { EngineOptions, Kind, Logger, ObjectResult, RunResult, RunStatus } from './types.js'
 
 export function outcome(
   objects: ObjectResult[],
@@ -69,25 +69,23 @@ async function rollback(
   const created = progress.ledger.all().filter((o) => o.createdByRun && o.action !== 'replaced')
   if (created.length === 0) return
   await log.group(`Rolling back ${created.length} object(s) this run created`, async () => {
-    const instances = created.filter((o) => o.kind === 'instance').map((o) => o.name)
+    const names = (kind: Kind): string[] =>
+      created.filter((o) => o.kind === kind).map((o) => o.name)
     // Past the run's deadline still gets a short, bounded window: leaving orphans is worse.
     const deadline = Math.max(opts.deadline, Date.now() + 15000)
-    const gone = await retire(client, instances, 0, deadline)
-    const [groups, volumes] = await Promise.all([
-      client.services.delete(
-        created.filter((o) => o.kind === 'service_group').map((o) => ({ name: o.name }))
-      ),
-      client.volumes.delete(
-        created.filter((o) => o.kind === 'volume').map((o) => ({ name: o.name }))
-      )
-    ])
-    const ok = new Set([
-      ...instances.filter((n) => gone.get(n)?.ok).map((n) => `instance/${n}`),
-      ...groups.items.filter((i) => i.ok).map((i) => `service_group/${i.value.name}`),
-      ...volumes.items.filter((i) => i.ok).map((i) => `volume/${i.value.name}`)
-    ])
+    const gone = await teardown(
+      client,
+      {
+        instance: names('instance'),
+        service_group: names('service_group'),
+        volume: names('volume'),
+        certificate: names('certificate')
+      },
+      0,
+      deadline
+    )
     for (const o of created) {
-      if (ok.has(`${o.kind}/${o.name}`)) {
+      if (gone.get(key(o.kind, o.name))?.ok) {
         const error = o.error ? `${o.error} (rolled back)` : 'rolled back because the run failed'
         progress.ledger.set(o.kind, o.name, {
           createdByRun: false,

@@ -5,9 +5,8 @@
  */
 import { previewPr } from '../spec/preview.js'
 import type { UkcClient } from '../ukc/client.js'
-import { describeItem } from '../ukc/envelope.js'
 import type { Progress } from './ledger.js'
-import { retire } from './ops.js'
+import { key, teardown } from './teardown.js'
 import type { EngineOptions, Kind, Logger } from './types.js'
 
 export async function sweep(
@@ -58,36 +57,26 @@ export async function sweep(
   await log.group(
     `Deleting the previews of ${new Set(doomed.map((f) => f.pr)).size} closed pull request(s)`,
     async () => {
-      const gone = await retire(client, names('instance'), opts.drainTimeoutMs, opts.deadline)
-      for (const [name, g] of gone)
-        ledger.set(
-          'instance',
-          name,
-          g.ok ? { action: 'deleted', state: 'deleted' } : { action: 'failed', error: g.error }
-        )
-      // Groups and volumes go once their instances have; each in one request.
-      const [g, v] = await Promise.all([
-        client.services.delete(names('service_group').map((name) => ({ name }))),
-        client.volumes.delete(names('volume').map((name) => ({ name })))
-      ])
-      names('service_group').forEach((name, i) =>
-        ledger.set(
-          'service_group',
-          name,
-          g.items[i]?.ok
-            ? { action: 'deleted', state: 'deleted' }
-            : { action: 'failed', error: g.items[i] ? describeItem(g.items[i]) : 'no answer' }
-        )
+      const gone = await teardown(
+        client,
+        {
+          instance: names('instance'),
+          volume: names('volume'),
+          service_group: names('service_group')
+        },
+        opts.drainTimeoutMs,
+        opts.deadline
       )
-      names('volume').forEach((name, i) =>
+      for (const f of doomed) {
+        const g = gone.get(key(f.kind, f.name))
         ledger.set(
-          'volume',
-          name,
-          v.items[i]?.ok
+          f.kind,
+          f.name,
+          g?.ok
             ? { action: 'deleted', state: 'deleted' }
-            : { action: 'failed', error: v.items[i] ? describeItem(v.items[i]) : 'no answer' }
+            : { action: 'failed', error: g?.error ?? 'not deleted' }
         )
-      )
+      }
     }
   )
 }

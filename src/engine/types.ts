@@ -12,7 +12,7 @@ export interface Logger {
   group<T>(title: string, fn: () => Promise<T>): Promise<T>
 }
 
-export type Kind = 'instance' | 'service_group' | 'volume'
+export type Kind = 'instance' | 'service_group' | 'volume' | 'certificate' | 'autoscale'
 
 export type PlanAction =
   'create' | 'unchanged' | 'replace' | 'delete' | 'start' | 'stop' | 'read' | 'conflict'
@@ -47,6 +47,8 @@ export interface ObjectResult {
   bootTimeUs?: number
   /** The end of the console log of an instance that failed to start. */
   logTail?: string
+  /** A short word on how it is set up (scale to zero, a certificate's CN, an autoscale range). */
+  detail?: string
 }
 
 export type RunStatus = 'success' | 'partial_success' | 'error'

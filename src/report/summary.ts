@@ -3,23 +3,21 @@
  * notes, and the console tail of every instance that failed (collapsed). Pure text, so the
  * action and the CLI's --summary write the same thing.
  */
-import type { ObjectResult, RunResult } from '../engine/types.js'
+import { CREATE_ORDER, KIND_LABEL } from '../engine/order.js'
+import type { Kind, ObjectResult, RunResult } from '../engine/types.js'
 
 const ICON: Record<RunResult['status'], string> = {
   success: '✅',
   partial_success: '⚠️',
   error: '❌'
 }
-const KIND_TITLE = {
-  instance: 'Instances',
+const KIND_TITLE: Record<Kind, string> = {
+  certificate: 'Certificates',
   service_group: 'Service groups',
-  volume: 'Volumes'
-} as const
-const KIND_NOUN = {
-  instance: 'instance',
-  service_group: 'service group',
-  volume: 'volume'
-} as const
+  autoscale: 'Autoscale',
+  volume: 'Volumes',
+  instance: 'Instances'
+}
 
 /** Table cells: no pipes or newlines, and no HTML. */
 export function cell(text: string | undefined): string {
@@ -36,13 +34,13 @@ function bootTime(us: number | undefined): string {
 
 function totals(objects: ObjectResult[]): string {
   const parts: string[] = []
-  for (const kind of ['instance', 'service_group', 'volume'] as const) {
+  for (const kind of CREATE_ORDER) {
     const rows = objects.filter((o) => o.kind === kind)
     if (rows.length === 0) continue
     const counts = new Map<string, number>()
     for (const r of rows) counts.set(r.action, (counts.get(r.action) ?? 0) + 1)
     parts.push(
-      `${rows.length} ${KIND_NOUN[kind]}${rows.length > 1 ? 's' : ''}: ${[...counts].map(([a, n]) => `${n} ${a}`).join(', ')}`
+      `${rows.length} ${KIND_LABEL[kind]}${rows.length > 1 && kind !== 'autoscale' ? 's' : ''}: ${[...counts].map(([a, n]) => `${n} ${a}`).join(', ')}`
     )
   }
   return parts.join(' · ')
@@ -58,18 +56,16 @@ function table(kind: ObjectResult['kind'], rows: ObjectResult[]): string {
         : ['| Name | Action | State | UUID | Error |', '|---|---|---|---|---|']
   for (const r of rows) {
     const err = r.error ? `❌ ${cell(r.error)}` : ''
+    const state = r.detail ? `${cell(r.state)} · ${cell(r.detail)}` : cell(r.state)
     if (kind === 'instance')
       lines.push(
-        `| ${cell(r.name)} | ${r.action} | ${cell(r.state)} | ${r.fqdns[0] ? link(r.fqdns[0]) : ''} | \`${cell(r.uuid)}\` | ${bootTime(r.bootTimeUs)} | ${err} |`
+        `| ${cell(r.name)} | ${r.action} | ${state} | ${r.fqdns[0] ? link(r.fqdns[0]) : ''} | \`${cell(r.uuid)}\` | ${bootTime(r.bootTimeUs)} | ${err} |`
       )
     else if (kind === 'service_group')
       lines.push(
         `| ${cell(r.name)} | ${r.action} | ${r.fqdns.map(link).join('<br>')} | \`${cell(r.uuid)}\` | ${err} |`
       )
-    else
-      lines.push(
-        `| ${cell(r.name)} | ${r.action} | ${cell(r.state)} | \`${cell(r.uuid)}\` | ${err} |`
-      )
+    else lines.push(`| ${cell(r.name)} | ${r.action} | ${state} | \`${cell(r.uuid)}\` | ${err} |`)
   }
   return lines.join('\n')
 }
@@ -82,7 +78,7 @@ export function summaryMarkdown(result: RunResult, context: { title?: string } =
   if (result.error) out.push(`> [!CAUTION]\n> ${result.error.split('\n').map(cell).join('\n> ')}`)
   const t = totals(result.objects)
   if (t) out.push(t)
-  for (const kind of ['service_group', 'instance', 'volume'] as const) {
+  for (const kind of CREATE_ORDER) {
     const rows = result.objects.filter((o) => o.kind === kind)
     if (rows.length > 0) out.push(`#### ${KIND_TITLE[kind]}\n\n${table(kind, rows)}`)
   }

@@ -22,6 +22,23 @@ export function checkSpec(spec: Spec, problems: Problems): void {
   seen('instance', spec.instances)
   seen('service group', spec.service_groups)
   seen('volume', spec.volumes)
+  seen('certificate', spec.certificates)
+
+  for (const c of spec.certificates) {
+    const at = `certificates.${c.name}`
+    if ((c.chain === undefined) === (c.chain_file === undefined))
+      problems.add(
+        c.where,
+        "give the certificate chain as 'chain' (PEM text, e.g. ${CERT_PEM}) or 'chain_file' (a file in the workspace), one of them",
+        at
+      )
+    if ((c.pkey === undefined) === (c.pkey_file === undefined))
+      problems.add(
+        c.where,
+        "give the private key as 'pkey' (PEM text, e.g. ${KEY_PEM}) or 'pkey_file' (a file in the workspace), one of them",
+        at
+      )
+  }
 
   for (const g of spec.service_groups) {
     if (g.soft_limit !== undefined && g.hard_limit !== undefined && g.soft_limit > g.hard_limit)
@@ -30,6 +47,23 @@ export function checkSpec(spec: Spec, problems: Problems): void {
         `soft_limit (${g.soft_limit}) must not be greater than hard_limit (${g.hard_limit})`,
         `service_groups.${g.name}`
       )
+    for (const d of g.domains) {
+      if (d.certificate && !d.name.endsWith('.'))
+        problems.add(
+          g.where,
+          `domain '${d.name}' is a subdomain of the metro domain, which uses the platform's wildcard certificate; a certificate can only be given for an FQDN ('app.example.com.')`,
+          `service_groups.${g.name}`
+        )
+    }
+    const a = g.autoscale
+    if (a && a.min_size !== undefined && a.max_size !== undefined && a.min_size > a.max_size)
+      problems.add(
+        g.where,
+        `autoscale min_size (${a.min_size}) must not be greater than max_size (${a.max_size})`,
+        `service_groups.${g.name}`
+      )
+    if (a && new Set(a.policies.map((p) => p.name)).size !== a.policies.length)
+      problems.add(g.where, 'two autoscale policies have the same name', `service_groups.${g.name}`)
     const ports = g.services.map((s) => s.port)
     const dup = ports.find((p, i) => ports.indexOf(p) !== i)
     if (dup !== undefined)
@@ -73,11 +107,23 @@ export function checkSpec(spec: Spec, problems: Problems): void {
   }
 }
 
-/** Service groups and volumes the spec uses but does not define: they must exist in the account. */
-export function externalRefs(spec: Spec): { groups: string[]; volumes: string[] } {
+/** Service groups, volumes and certificates the spec uses but does not define: they must exist in the account. */
+export function externalRefs(spec: Spec): {
+  groups: string[]
+  volumes: string[]
+  certificates: string[]
+} {
   const groups = new Set(spec.service_groups.map((g) => g.name))
   const volumes = new Set(spec.volumes.map((v) => v.name))
+  const certificates = new Set(spec.certificates.map((c) => c.name))
   return {
+    certificates: [
+      ...new Set(
+        spec.service_groups
+          .flatMap((g) => g.domains.map((d) => d.certificate))
+          .filter((c): c is string => c !== undefined && !certificates.has(c))
+      )
+    ],
     groups: [
       ...new Set(
         spec.instances

@@ -19,6 +19,8 @@ export interface SpecInput {
   /** Relative spec paths resolve here, and a spec file must stay inside it. */
   workspace: string
   env: Record<string, string | undefined>
+  /** Receives every secret the spec holds (certificate keys), to be masked before logging. */
+  onSecret?: (value: string) => void
 }
 
 /** Text that can only be a document, not a file name. */
@@ -26,17 +28,19 @@ function looksInline(text: string): boolean {
   return text.includes('\n') || /^\s*[{[]/.test(text) || /^\s*[a-z_]+\s*:(\s|$)/i.test(text)
 }
 
-function readSpecFile(
+/** A file inside the workspace (real path, so no `..` or symlink leads out), bounded in size. */
+function readWorkspaceFile(
   path: string,
   workspace: string,
+  input: string,
   problems: Problems
 ): { text: string; file: string } | undefined {
   const full = resolve(workspace, path)
-  const at = { file: "input 'spec'" }
+  const at = { file: input }
   if (!existsSync(full)) {
     problems.add(
       at,
-      `the file '${path}' does not exist (looked for ${full}); give a path relative to the workspace, or inline YAML`
+      `the file '${path}' does not exist (looked for ${full}); give a path relative to the workspace`
     )
     return undefined
   }
@@ -45,7 +49,7 @@ function readSpecFile(
   if (rel.startsWith('..') || isAbsolute(rel)) {
     problems.add(
       at,
-      `the file '${path}' is outside the workspace (${workspace}); spec files must live in the repository`
+      `the file '${path}' is outside the workspace (${workspace}); files must live in the repository`
     )
     return undefined
   }
@@ -59,6 +63,29 @@ function readSpecFile(
     return undefined
   }
   return { text: readFileSync(real, 'utf8'), file: rel }
+}
+
+/** Certificate PEM from workspace files; every private key is handed to `onSecret` to be masked. */
+function resolveCertificates(
+  spec: Spec,
+  workspace: string,
+  problems: Problems,
+  onSecret: (value: string) => void
+): void {
+  for (const c of spec.certificates) {
+    const file = (path: string | undefined): string | undefined =>
+      path === undefined
+        ? undefined
+        : readWorkspaceFile(path, workspace, `certificates.${c.name}`, problems)?.text
+    c.chain = c.chain ?? file(c.chain_file)
+    c.pkey = c.pkey ?? file(c.pkey_file)
+    if (c.pkey) {
+      onSecret(c.pkey)
+      // A multi-line secret is masked line by line too, so no single line can slip through.
+      for (const line of c.pkey.split('\n'))
+        if (line.trim().length >= 8 && !line.startsWith('-----')) onSecret(line.trim())
+    }
+  }
 }
 
 /** The desired state, or undefined when neither a spec nor shorthand inputs were given. */
@@ -77,7 +104,7 @@ export function loadSpec(input: SpecInput): Spec | undefined {
   if (specText) {
     const source = looksInline(specText)
       ? { text: input.spec!, file: 'spec' }
-      : readSpecFile(specText, input.workspace, problems)
+      : readWorkspaceFile(specText, input.workspace, "input 'spec'", problems)
     if (source) {
       const root = parseYaml(source.text, source.file, problems)
       if (root) spec = readSpec(root, source.file, { problems, env: input.env })
@@ -87,6 +114,7 @@ export function loadSpec(input: SpecInput): Spec | undefined {
   }
   if (spec) {
     checkSpec(spec, problems)
+    resolveCertificates(spec, input.workspace, problems, input.onSecret ?? (() => {}))
     const secrets = parseKeyValues(input.secretEnv ?? [], 'secret-env', problems, input.env)
     for (const inst of spec.instances) inst.env = { ...inst.env, ...secrets }
   }

@@ -46,8 +46,13 @@ export function previewSpec(spec: Spec, pr: number): { spec: Spec; notices: stri
     volumes: new Set(spec.volumes.map((v) => v.name))
   }
   const rename = (n: string): string => previewName(n, pr)
+  if (spec.certificates.length > 0)
+    notices.push(
+      `preview: certificates ${spec.certificates.map((c) => `'${c.name}'`).join(', ')} are left out (they belong to production's custom domains)`
+    )
   const out: Spec = {
     source: spec.source,
+    certificates: [],
     volumes: spec.volumes.map((v) => ({ ...v, name: rename(v.name) })),
     service_groups: spec.service_groups.map((g) => {
       const fqdns = g.domains.filter((d) => d.name.endsWith('.'))

@@ -4,7 +4,13 @@
  */
 import { MAX_LABEL_LENGTH } from '../ukc/names.js'
 import { checkName } from '../ukc/names.js'
-import type { Handler, RestartPolicy, ScaleToZero, ServiceSpec } from '../ukc/types.js'
+import type {
+  AutoscalePolicy,
+  Handler,
+  RestartPolicy,
+  ScaleToZero,
+  ServiceSpec
+} from '../ukc/types.js'
 import type { Where } from './problems.js'
 import { bool, int, list, obj, opt, req, str, textMap, type ReadCtx, type Reader } from './read.js'
 import { handlerProblem, HANDLERS } from './services.js'
@@ -13,6 +19,16 @@ import type { PNode } from './yaml.js'
 export interface DomainSpec {
   /** A subdomain of the metro's domain, or an FQDN ending in a dot. */
   name: string
+  /** A certificate by name (the spec's, or one already uploaded); FQDNs only. */
+  certificate?: string
+}
+
+export interface AutoscaleSpec {
+  min_size?: number
+  max_size?: number
+  warmup_time_ms?: number
+  cooldown_time_ms?: number
+  policies: AutoscalePolicy[]
 }
 
 export interface ServiceGroupSpec {
@@ -21,6 +37,18 @@ export interface ServiceGroupSpec {
   domains: DomainSpec[]
   soft_limit?: number
   hard_limit?: number
+  autoscale?: AutoscaleSpec
+  where: Where
+}
+
+/** A TLS certificate to upload: PEM text (from ${VAR}) or a file in the workspace. */
+export interface CertificateSpec {
+  name: string
+  cn: string
+  chain?: string
+  pkey?: string
+  chain_file?: string
+  pkey_file?: string
   where: Where
 }
 
@@ -54,6 +82,7 @@ export interface InstanceSpec {
 export interface Spec {
   /** Where it came from: a file path, `spec` (inline) or `inputs` (shorthand). */
   source: string
+  certificates: CertificateSpec[]
   service_groups: ServiceGroupSpec[]
   volumes: VolumeSpec[]
   instances: InstanceSpec[]
@@ -118,15 +147,130 @@ const domainName = str({
   }
 })
 
+const stepReader = obj(
+  { lower_bound: opt(int()), upper_bound: opt(int()), adjustment: req(int()) },
+  'a step'
+)
+const policyReader = obj(
+  {
+    name: req(
+      str({
+        check: (v) =>
+          /^[A-Za-z0-9_-]{1,63}$/.test(v)
+            ? undefined
+            : `"${v}" is not a policy name (letters, digits, _ and -)`
+      })
+    ),
+    type: req(str({ oneOf: ['step', 'on_demand'] })),
+    metric: opt(str({ oneOf: ['cpu', 'inflight_reqs', 'reqs_per_sec'] })),
+    adjustment_type: opt(str({ oneOf: ['change', 'exact', 'percent'] })),
+    steps: opt(list(stepReader, { min: 1, max: 4 })),
+    exclusive: opt(bool)
+  },
+  'an autoscale policy'
+)
+
+/** The API's step rules, checked here so a spec it would refuse fails before any request. */
+const policy: Reader<AutoscalePolicy> = (node, path, ctx) => {
+  const p = policyReader(node, path, ctx)
+  if (!p) return undefined
+  const fail = (why: string): undefined => void ctx.problems.add(p.where, why, path)
+  if (p.type === 'on_demand') {
+    if (p.metric || p.adjustment_type || p.steps)
+      return fail(
+        "metric, adjustment_type and steps belong to step policies; an on_demand policy has only 'exclusive'"
+      )
+    return {
+      name: p.name!,
+      type: 'on_demand',
+      ...(p.exclusive !== undefined ? { exclusive: p.exclusive } : {})
+    }
+  }
+  if (!p.metric || !p.adjustment_type || !p.steps)
+    return fail("a step policy needs 'metric', 'adjustment_type' and 'steps'")
+  const steps = p.steps
+  for (const [i, s] of steps.entries()) {
+    const lo = s.lower_bound
+    const hi = s.upper_bound
+    if (lo === undefined && hi === undefined)
+      return fail(`steps[${i}] needs a lower_bound or an upper_bound`)
+    if (lo !== undefined && hi !== undefined && lo >= hi)
+      return fail(`steps[${i}]: lower_bound (${lo}) must be below upper_bound (${hi})`)
+    const before = steps[i - 1]
+    if (before && (before.upper_bound === undefined || lo !== before.upper_bound))
+      return fail(
+        `steps[${i}] must start where steps[${i - 1}] ends (sorted, no gaps, no overlaps; only the first and last may be open)`
+      )
+  }
+  return {
+    name: p.name!,
+    type: 'step',
+    metric: p.metric as 'cpu',
+    adjustment_type: p.adjustment_type as 'change',
+    steps: steps.map((s) => ({
+      ...(s.lower_bound !== undefined ? { lower_bound: s.lower_bound } : {}),
+      ...(s.upper_bound !== undefined ? { upper_bound: s.upper_bound } : {}),
+      adjustment: s.adjustment!
+    }))
+  }
+}
+
+const autoscale = obj(
+  {
+    min_size: opt(int({ min: 0, max: 1000 })),
+    max_size: opt(int({ min: 0, max: 1000 })),
+    warmup_time_ms: opt(int({ min: 1 })),
+    cooldown_time_ms: opt(int({ min: 1 })),
+    policies: opt(list(policy, { max: 8 }))
+  },
+  'autoscale'
+)
+
 const serviceGroup = obj(
   {
     name: req(name),
     services: req(list(service, { min: 1 })),
-    domains: opt(list(obj({ name: req(domainName) }, 'a domain'))),
+    domains: opt(list(obj({ name: req(domainName), certificate: opt(name) }, 'a domain'))),
     soft_limit: opt(int({ min: 1, max: 65535 })),
-    hard_limit: opt(int({ min: 1, max: 65535 }))
+    hard_limit: opt(int({ min: 1, max: 65535 })),
+    autoscale: opt(autoscale)
   },
   'a service group'
+)
+
+const PEM_CERT = /^-----BEGIN CERTIFICATE-----/
+const PEM_KEY = /^-----BEGIN PRIVATE KEY-----/
+const certificate = obj(
+  {
+    name: req(name),
+    cn: req(
+      str({
+        check: (v) =>
+          /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\.?$/i.test(v)
+            ? undefined
+            : `"${v}" is not a domain name`
+      })
+    ),
+    chain: opt(
+      str({
+        check: (v) =>
+          PEM_CERT.test(v.trim())
+            ? undefined
+            : 'must be PEM text starting with -----BEGIN CERTIFICATE-----'
+      })
+    ),
+    pkey: opt(
+      str({
+        check: (v) =>
+          PEM_KEY.test(v.trim())
+            ? undefined
+            : 'must be PEM text starting with -----BEGIN PRIVATE KEY----- (PKCS#8)'
+      })
+    ),
+    chain_file: opt(str()),
+    pkey_file: opt(str())
+  },
+  'a certificate'
 )
 
 const volume = obj({ name: req(name), size_mb: req(int({ min: 1, max: 1048576 })) }, 'a volume')
@@ -193,12 +337,19 @@ const instance = obj(
 
 const document = obj(
   {
+    certificates: opt(list(certificate)),
     service_groups: opt(list(serviceGroup)),
     volumes: opt(list(volume)),
     instances: opt(list(instance))
   },
   'the spec'
 )
+
+/** A read object without the position it was read from: what goes to the API has only API fields. */
+function withoutWhere<T extends { where: Where }>(o: T): Omit<T, 'where'> {
+  const { where: _where, ...rest } = o
+  return rest
+}
 
 /** Reads a whole document; returns undefined when any problem was recorded. */
 export function readSpec(root: PNode, source: string, ctx: ReadCtx): Spec | undefined {
@@ -209,10 +360,25 @@ export function readSpec(root: PNode, source: string, ctx: ReadCtx): Spec | unde
     service_groups: (doc.service_groups ?? []).map((g) => ({
       name: g.name!,
       services: g.services!,
-      domains: (g.domains ?? []).map((d) => ({ name: d.name!.toLowerCase() })),
+      domains: (g.domains ?? []).map((d) => ({
+        name: d.name!.toLowerCase(),
+        ...(d.certificate ? { certificate: d.certificate } : {})
+      })),
       soft_limit: g.soft_limit,
       hard_limit: g.hard_limit,
+      autoscale: g.autoscale
+        ? { ...withoutWhere(g.autoscale), policies: g.autoscale.policies ?? [] }
+        : undefined,
       where: g.where
+    })),
+    certificates: (doc.certificates ?? []).map((c) => ({
+      name: c.name!,
+      cn: c.cn!.toLowerCase().replace(/\.$/, ''),
+      chain: c.chain,
+      pkey: c.pkey,
+      chain_file: c.chain_file,
+      pkey_file: c.pkey_file,
+      where: c.where
     })),
     volumes: (doc.volumes ?? []).map((v) => ({
       name: v.name!,
@@ -229,7 +395,7 @@ export function readSpec(root: PNode, source: string, ctx: ReadCtx): Spec | unde
         env: i.env ?? {},
         service_group: i.service_group,
         volumes: i.volumes ?? [],
-        scale_to_zero: i.scale_to_zero as ScaleToZero | undefined,
+        scale_to_zero: i.scale_to_zero ? (withoutWhere(i.scale_to_zero) as ScaleToZero) : undefined,
         restart_policy: i.restart_policy as RestartPolicy | undefined,
         features: (i.features ?? []) as 'delete-on-stop'[],
         where: i.where

@@ -180,6 +180,7 @@ export function shorthandSpec(
   }
   return {
     source: 'inputs',
+    certificates: [],
     service_groups:
       services.length > 0
         ? [{ name, services, domains: s.domain ? [{ name: s.domain.toLowerCase() }] : [], where }]

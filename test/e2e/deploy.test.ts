@@ -76,7 +76,7 @@ describe('deploy', () => {
     expect(run.json('urls')).toEqual(['https://myapp.fra0.kraft.host'])
     expect(
       run.json('plan').map((p: { name: string; action: string }) => `${p.name}:${p.action}`)
-    ).toEqual(['data:create', 'web:create', 'api:create', 'api2:create', 'worker:create'])
+    ).toEqual(['web:create', 'data:create', 'api:create', 'api2:create', 'worker:create'])
     // The server-side wait rides in each create (wait_timeout_ms): no wait round trip, no polling.
     expect(count('GET', '/v1/instances/wait')).toBe(0)
     const creates = api.emu

@@ -254,7 +254,7 @@ describe('sweep', () => {
         .journal()
         .filter((e) => e.method === 'DELETE')
         .map((e) => e.path)
-    ).toEqual(['/v1/instances', '/v1/services', '/v1/volumes'])
+    ).toEqual(['/v1/instances', '/v1/volumes', '/v1/services'])
   })
 
   it('with dry-run only lists them', async () => {

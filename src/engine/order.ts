@@ -1,0 +1,29 @@
+/**
+ * The order in which object kinds are made, in one place: what a later kind refers to must
+ * exist first (a domain names its certificate, autoscale needs its group, an instance joins a
+ * group and mounts volumes). Deletion runs the other way round.
+ */
+import type { Kind } from './types.js'
+
+/** How each kind is named in reports. */
+export const KIND_LABEL: Record<Kind, string> = {
+  certificate: 'certificate',
+  service_group: 'service group',
+  autoscale: 'autoscale',
+  volume: 'volume',
+  instance: 'instance'
+}
+
+export const CREATE_ORDER: readonly Kind[] = [
+  'certificate',
+  'service_group',
+  'autoscale',
+  'volume',
+  'instance'
+]
+export const DELETE_ORDER: readonly Kind[] = [...CREATE_ORDER].reverse()
+
+/** Report rows in the order things are made. */
+export function byCreateOrder<T extends { kind: Kind }>(rows: T[]): T[] {
+  return [...rows].sort((a, b) => CREATE_ORDER.indexOf(a.kind) - CREATE_ORDER.indexOf(b.kind))
+}

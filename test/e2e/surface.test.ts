@@ -1,0 +1,246 @@
+/** Certificates, custom domains, autoscale, scale-to-zero and volumes across deploys (issue 9). */
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from '@jest/globals'
+import { runAction, workspace } from '../../scripts/local-runner.js'
+import { useEmulator } from '../support/emulator.js'
+
+const api = useEmulator()
+const fixture = (f: string): string =>
+  readFileSync(new URL(`../fixtures/${f}`, import.meta.url), 'utf8')
+const CERT = fixture('app.example.com.crt.pem')
+const KEY = fixture('app.example.com.key.pem')
+const https = '[{ port: 443, destination_port: 8080, handlers: [http, tls] }]'
+const run = (
+  spec: string,
+  inputs: Record<string, string> = {},
+  env: Record<string, string> = {},
+  files: Record<string, string> = {}
+) =>
+  runAction(
+    { token: 't', 'api-url': api.emu.baseUrl, spec: 'ukc.yml', timeout: '20', ...inputs },
+    { workspace: workspace({ 'ukc.yml': spec, ...files }), env }
+  )
+const writes = (): string[] =>
+  api.emu
+    .journal()
+    .filter((e) => e.method !== 'GET')
+    .map((e) => `${e.method} ${e.path}`)
+
+describe('custom domain with an uploaded certificate', () => {
+  const spec = `
+certificates:
+  - name: app-cert
+    cn: app.example.com
+    chain: \${APP_CERT_PEM}
+    pkey_file: secrets/app.key
+service_groups:
+  - name: web
+    services: ${https}
+    domains:
+      - { name: app.example.com., certificate: app-cert }
+instances:
+  - { name: api, image: nginx:latest, service_group: web }
+`
+  const files = { 'secrets/app.key': KEY }
+
+  it('uploads it before the group, serves the FQDN, masks the key, and is unchanged on a re-run', async () => {
+    const first = await run(spec, {}, { APP_CERT_PEM: CERT }, files)
+    expect(first.code).toBe(0)
+    expect(first.outputs.url).toBe('https://app.example.com')
+    expect(writes().slice(0, 2)).toEqual(['POST /v1/certificates', 'POST /v1/services'])
+    expect(first.summary).toMatch(/\| app-cert \| created \| valid \|/)
+    const keyLine = KEY.split('\n')[1]
+    expect(first.stdout).toContain(`::add-mask::${keyLine}`)
+    const written = [
+      first.stdout.replace(/::add-mask::.*\n/g, ''),
+      JSON.stringify(first.outputs),
+      first.summary
+    ].join('\n')
+    expect(written).not.toContain(keyLine)
+    const group = (await api.call('GET', '/services', [{ name: 'web' }])).json.data
+      .service_groups[0]
+    expect(group.domains[0]).toMatchObject({
+      fqdn: 'app.example.com',
+      certificate: { name: 'app-cert', state: 'valid' }
+    })
+    api.emu.journalLog.clear()
+    const again = await run(spec, {}, { APP_CERT_PEM: CERT }, files)
+    expect(again.code).toBe(0)
+    expect(writes()).toEqual([])
+    expect(again.json('plan')[0]).toMatchObject({ kind: 'certificate', action: 'unchanged' })
+  })
+
+  it('refuses a key file outside the workspace, naming it', async () => {
+    const r = await run(
+      spec.replace('secrets/app.key', '../../../etc/hostname'),
+      {},
+      { APP_CERT_PEM: CERT },
+      files
+    )
+    expect(r.code).toBe(1)
+    expect(r.stdout).toMatch(/is outside the workspace|does not exist/)
+    expect(api.emu.journal()).toEqual([])
+  })
+})
+
+describe('custom domain with a certificate from the platform', () => {
+  const spec = `service_groups:\n  - { name: web, services: ${https}, domains: [{ name: shop.example.org. }] }\ninstances:\n  - { name: api, image: nginx:latest, service_group: web }\n`
+
+  it('waits for the platform to issue it', async () => {
+    api.emu.configure({ cert_delay_ms: 300 })
+    const r = await run(spec)
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('certificate for shop.example.org: valid')
+    expect(r.outputs.url).toBe('https://shop.example.org')
+  })
+
+  it('says clearly when it is still pending at the timeout', async () => {
+    api.emu.configure({ cert_delay_ms: 60000 })
+    const r = await run(spec, { timeout: '4' })
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(
+      /certificate for shop\.example\.org is still pending \(validation attempt 1\) when the timeout ran out/
+    )
+  })
+
+  it('fails the group when issuance ends in error', async () => {
+    api.emu.configure({ cert_delay_ms: 100, cert_failure: true })
+    const r = await run(spec)
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain(
+      'the platform could not issue a certificate for shop.example.org (state error)'
+    )
+  })
+})
+
+describe('autoscale', () => {
+  const spec = (extra: string): string => `service_groups:
+  - name: web
+    services: ${https}
+${extra}instances:
+  - { name: api, image: nginx:latest, service_group: web }
+`
+  const scaled = (max: number): string => `    autoscale:
+      min_size: 1
+      max_size: ${max}
+      policies:
+        - { name: cpu, type: step, metric: cpu, adjustment_type: change, steps: [{ upper_bound: 500, adjustment: 0 }, { lower_bound: 500, adjustment: 1 }] }
+        - { name: burst, type: on_demand }
+`
+
+  it('is configured, kept, replaced when it differs, and reset when the spec drops it', async () => {
+    const first = await run(spec(scaled(4)))
+    expect(first.code).toBe(0)
+    expect(first.summary).toMatch(/\| web \| created \| 1\.\.4 instances, 2 policies \|/)
+    const conf = (await api.call('GET', '/services/autoscale', [{ name: 'web' }])).json.data
+      .service_groups[0]
+    expect(conf).toMatchObject({
+      enabled: true,
+      max_size: 4,
+      policies: [{ name: 'cpu' }, { name: 'burst' }]
+    })
+    api.emu.journalLog.clear()
+    expect(
+      (await run(spec(scaled(4))))
+        .json('plan')
+        .find((p: { kind: string }) => p.kind === 'autoscale').action
+    ).toBe('unchanged')
+    expect(writes()).toEqual([])
+    const bigger = await run(spec(scaled(8)))
+    expect(bigger.json('plan').find((p: { kind: string }) => p.kind === 'autoscale')).toMatchObject(
+      { action: 'replace' }
+    )
+    expect(
+      (await api.call('GET', '/services/autoscale', [{ name: 'web' }])).json.data.service_groups[0]
+        .max_size
+    ).toBe(8)
+    const dropped = await run(spec(''))
+    expect(
+      dropped.json('plan').find((p: { kind: string }) => p.kind === 'autoscale')
+    ).toMatchObject({ action: 'delete' })
+    expect(
+      (await api.call('GET', '/services/autoscale', [{ name: 'web' }])).json.data.service_groups[0]
+        .enabled
+    ).toBe(false)
+  })
+
+  it('says what to do when autoscale is not enabled for the account (code 28)', async () => {
+    api.emu.configure({ autoscale_enabled: false })
+    const r = await run(spec(scaled(4)))
+    expect(r.code).toBe(1)
+    expect(r.outputs.status).toBe('partial_success')
+    expect(r.stdout).toContain(
+      "Autoscale not enabled for your account (code 28): ask Unikraft Cloud support to enable autoscale, or remove 'autoscale' from service group 'web'"
+    )
+    expect(r.json('instances')[0]).toMatchObject({ name: 'api', state: 'running' })
+  })
+
+  it('refuses bad steps before any request', async () => {
+    const r = await run(
+      spec(
+        scaled(4).replace(
+          '{ lower_bound: 500, adjustment: 1 }',
+          '{ lower_bound: 700, adjustment: 1 }'
+        )
+      )
+    )
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain('steps[1] must start where steps[0] ends')
+    expect(api.emu.journal()).toEqual([])
+  })
+})
+
+describe('scale to zero', () => {
+  it('is shown in the summary, and standby counts as healthy', async () => {
+    const spec = `service_groups:\n  - { name: web, services: ${https} }\ninstances:\n  - { name: api, image: nginx:latest, service_group: web, scale_to_zero: { policy: idle, cooldown_time_ms: 50 } }\n`
+    const first = await run(spec)
+    expect(first.code).toBe(0)
+    expect(first.summary).toContain('scale to zero: idle, 50 ms cooldown')
+    await new Promise((r) => setTimeout(r, 150))
+    const again = await run(spec)
+    expect(again.code).toBe(0)
+    expect(again.json('instances')[0]).toMatchObject({ state: 'standby', action: 'unchanged' })
+  })
+})
+
+describe('volumes across deploys, and deleting in reverse order', () => {
+  it('attaches an existing persistent volume, detaches it when the spec drops it, and never deletes what it does not own', async () => {
+    await api.call('POST', '/volumes', { name: 'shared', size_mb: 32 })
+    const withVolume = `instances:\n  - { name: db, image: nginx:latest, volumes: [{ name: shared, at: /data }] }\n`
+    expect((await run(withVolume)).code).toBe(0)
+    expect(
+      (await api.call('GET', '/volumes', [{ name: 'shared' }])).json.data.volumes[0].attached_to
+    ).toEqual([expect.objectContaining({ name: 'db' })])
+    const without = await run('instances:\n  - { name: db, image: nginx:latest }\n')
+    expect(without.json('plan')[0]).toMatchObject({ action: 'replace', strategy: 'recreate' })
+    expect(
+      (await api.call('GET', '/volumes', [{ name: 'shared' }])).json.data.volumes[0]
+    ).toMatchObject({ state: 'available', attached_to: [] })
+    await run(withVolume)
+    const del = await run(withVolume, { command: 'delete' })
+    expect(del.code).toBe(0)
+    expect(del.stdout).toContain(
+      "volume(s) 'shared' are mounted by the spec but not defined in it, so they were not deleted"
+    )
+    expect(
+      (await api.call('GET', '/volumes', [{ name: 'shared' }])).json.data.volumes[0].status
+    ).toBe('success')
+  })
+
+  it('delete with a spec goes instances → volumes → autoscale → groups → certificates', async () => {
+    const spec = `certificates:\n  - { name: app-cert, cn: app.example.com, chain: "\${C}", pkey: "\${K}" }\nservice_groups:\n  - { name: web, services: ${https}, domains: [{ name: app.example.com., certificate: app-cert }], autoscale: { max_size: 2 } }\nvolumes: [{ name: data, size_mb: 16 }]\ninstances:\n  - { name: api, image: nginx:latest, service_group: web, volumes: [{ name: data, at: /d, readonly: true }] }\n`
+    const env = { C: CERT, K: KEY }
+    expect((await run(spec, {}, env)).code).toBe(0)
+    api.emu.journalLog.clear()
+    const del = await run(spec, { command: 'delete' }, env)
+    expect(del.code).toBe(0)
+    expect(writes()).toEqual([
+      'DELETE /v1/instances',
+      'DELETE /v1/volumes',
+      'DELETE /v1/services/autoscale',
+      'DELETE /v1/services',
+      'DELETE /v1/certificates'
+    ])
+    expect((await api.call('GET', '/certificates')).json.data.certificates).toEqual([])
+  })
+})
