@@ -1,6 +1,7 @@
 /** Autoscale (ukc-api.md §9): per-group configuration and its scaling policies. */
+import { Scope } from './category.js'
 import type { ApiResult } from './envelope.js'
-import { checkRefs, emptyResult, localPath } from './scope.js'
+import { checkRefs } from './scope.js'
 import type { Transport } from './transport.js'
 import type {
   AutoscaleConfig,
@@ -9,110 +10,62 @@ import type {
   ObjectRef
 } from './types.js'
 
-const G = 'service_groups'
-const PP = 'policies'
+type GroupRef = { uuid: string; name: string }
+type PolicyItem = { policy: AutoscalePolicy & { enabled?: boolean } }
 
-export class AutoscaleApi {
-  constructor(private readonly t: Transport) {}
-
-  /** Configurations for several groups in one request. Code 28: not enabled for the account. */
-  configure(
-    items: readonly (ObjectRef & AutoscaleConfigRequest)[]
-  ): Promise<ApiResult<{ uuid: string; name: string }>> {
-    if (items.length === 0) return Promise.resolve(emptyResult())
-    return this.t.call({
-      method: 'POST',
-      path: '/services/autoscale',
-      body: checkRefs(items),
-      plural: G
-    })
+export class AutoscaleApi extends Scope {
+  constructor(t: Transport) {
+    super(t, 'services', 'service_groups')
   }
 
-  configureOne(
-    groupUuid: string,
-    config: AutoscaleConfigRequest
-  ): Promise<ApiResult<{ uuid: string; name: string }>> {
-    return this.t.call({
-      method: 'POST',
-      path: localPath('services', groupUuid, 'autoscale'),
-      body: config,
-      plural: G
-    })
+  /** Configurations for several groups in one request. Code 28: not enabled for the account. */
+  configure(items: readonly (ObjectRef & AutoscaleConfigRequest)[]): Promise<ApiResult<GroupRef>> {
+    return this.batch('POST', '/autoscale', checkRefs(items))
+  }
+
+  configureOne(groupUuid: string, config: AutoscaleConfigRequest): Promise<ApiResult<GroupRef>> {
+    return this.one('POST', groupUuid, 'autoscale', config)
   }
 
   /** Items of unconfigured groups come back with status `unconfigured` (ok, `enabled: false`). */
   get(refs: readonly ObjectRef[]): Promise<ApiResult<AutoscaleConfig>> {
-    if (refs.length === 0) return Promise.resolve(emptyResult())
-    return this.t.call({
-      method: 'GET',
-      path: '/services/autoscale',
-      body: checkRefs(refs),
-      plural: G
-    })
+    return this.batch('GET', '/autoscale', checkRefs(refs))
   }
 
   getOne(groupUuid: string): Promise<ApiResult<AutoscaleConfig>> {
-    return this.t.call({
-      method: 'GET',
-      path: localPath('services', groupUuid, 'autoscale'),
-      plural: G
-    })
+    return this.one('GET', groupUuid, 'autoscale')
   }
 
-  delete(refs: readonly ObjectRef[]): Promise<ApiResult<{ uuid: string; name: string }>> {
-    if (refs.length === 0) return Promise.resolve(emptyResult())
-    return this.t.call({
-      method: 'DELETE',
-      path: '/services/autoscale',
-      body: checkRefs(refs),
-      plural: G
-    })
+  delete(refs: readonly ObjectRef[]): Promise<ApiResult<GroupRef>> {
+    return this.batch('DELETE', '/autoscale', checkRefs(refs))
   }
 
-  deleteOne(groupUuid: string): Promise<ApiResult<{ uuid: string; name: string }>> {
-    return this.t.call({
-      method: 'DELETE',
-      path: localPath('services', groupUuid, 'autoscale'),
-      plural: G
-    })
+  deleteOne(groupUuid: string): Promise<ApiResult<GroupRef>> {
+    return this.one('DELETE', groupUuid, 'autoscale')
   }
 
   /** Policies go in the flat form the docs and SDKs send. */
   addPolicy(groupUuid: string, policy: AutoscalePolicy): Promise<ApiResult<{ name: string }>> {
-    return this.t.call({
-      method: 'POST',
-      path: localPath('services', groupUuid, 'autoscale/policies'),
-      body: policy,
-      plural: PP
-    })
+    return this.one('POST', groupUuid, 'autoscale/policies', policy, { plural: 'policies' })
   }
 
-  policies(
-    groupUuid: string
-  ): Promise<ApiResult<{ policy: AutoscalePolicy & { enabled?: boolean } }>> {
-    return this.t.call({
-      method: 'GET',
-      path: localPath('services', groupUuid, 'autoscale/policies'),
-      plural: PP
-    })
+  policies(groupUuid: string): Promise<ApiResult<PolicyItem>> {
+    return this.one('GET', groupUuid, 'autoscale/policies', undefined, { plural: 'policies' })
   }
 
-  policy(
-    groupUuid: string,
-    name: string
-  ): Promise<ApiResult<{ policy: AutoscalePolicy & { enabled?: boolean } }>> {
-    return this.t.call({
-      method: 'GET',
-      path: localPath('services', groupUuid, `autoscale/policies/${encodeURIComponent(name)}`),
-      plural: PP
+  policy(groupUuid: string, name: string): Promise<ApiResult<PolicyItem>> {
+    return this.one('GET', groupUuid, `autoscale/policies/${encodeURIComponent(name)}`, undefined, {
+      plural: 'policies'
     })
   }
 
   deletePolicy(groupUuid: string, name: string): Promise<ApiResult<{ name: string }>> {
-    return this.t.call({
-      method: 'DELETE',
-      path: localPath('services', groupUuid, `autoscale/policies/${encodeURIComponent(name)}`),
-      plural: PP
-    })
+    return this.one(
+      'DELETE',
+      groupUuid,
+      `autoscale/policies/${encodeURIComponent(name)}`,
+      undefined,
+      { plural: 'policies' }
+    )
   }
 }

@@ -1,11 +1,11 @@
 /** Instances (ukc-api.md §6): global scope for sets, local scope for one by UUID. */
+import { Category } from './category.js'
 import type { ApiResult } from './envelope.js'
 import { checkName } from './names.js'
-import { checkRefs, emptyResult, localPath, waitingTimeout } from './scope.js'
+import { checkRefs, waitingTimeout } from './scope.js'
 import type { Transport } from './transport.js'
 import type {
   CreateInstanceRequest,
-  Deleted,
   Instance,
   InstanceLog,
   InstanceMetrics,
@@ -17,75 +17,69 @@ import type {
   WaitItem
 } from './types.js'
 
-const P = 'instances'
+/** The longest wait among items (-1 if any waits as long as it takes). */
+function longest(waits: (number | undefined)[], absent: number): number {
+  const all = waits.map((w) => w ?? absent)
+  return all.includes(-1) ? -1 : Math.max(...all)
+}
 
-export class InstancesApi {
-  constructor(private readonly t: Transport) {}
+/** Deleting a running instance stops it first; its implicit group and own volumes go with it. */
+export class InstancesApi extends Category<Instance> {
+  constructor(t: Transport) {
+    super(t, 'instances', 'instances')
+  }
 
-  /** One POST per create (the API's shape); never retried here (see Transport). */
+  /**
+   * One POST per create (the API's shape); never retried here (see Transport). With
+   * `wait_timeout_ms` the server answers once the instance runs.
+   */
   create(req: CreateInstanceRequest): Promise<ApiResult<Instance>> {
     const body = req.name !== undefined ? { ...req, name: checkName(req.name) } : req
     return this.t.call({
       method: 'POST',
       path: '/instances',
       body,
-      plural: P,
+      plural: this.plural,
       timeoutMs: waitingTimeout(req.wait_timeout_ms)
     })
   }
 
   /** The named instances in one request, or every instance when `refs` is omitted. */
-  get(refs?: readonly ObjectRef[], opts: { details?: boolean } = {}): Promise<ApiResult<Instance>> {
-    if (refs && refs.length === 0) return Promise.resolve(emptyResult())
-    const query = opts.details === false ? { details: false } : undefined
-    return this.t.call({
-      method: 'GET',
-      path: '/instances',
-      body: refs ? checkRefs(refs) : undefined,
-      query,
-      plural: P
-    })
+  override get(
+    refs?: readonly ObjectRef[],
+    opts: { details?: boolean } = {}
+  ): Promise<ApiResult<Instance>> {
+    return this.batch(
+      'GET',
+      '',
+      refs && checkRefs(refs),
+      opts.details === false ? { query: { details: false } } : {}
+    )
   }
 
-  getOne(uuid: string): Promise<ApiResult<Instance>> {
-    return this.t.call({ method: 'GET', path: localPath(P, uuid), plural: P })
-  }
-
+  /** With `wait_timeout_ms`, each start answers once its instance runs. */
   start(items: readonly (ObjectRef & StartItem)[]): Promise<ApiResult<StateChange>> {
-    if (items.length === 0) return Promise.resolve(emptyResult())
-    const longest = Math.max(...items.map((i) => i.wait_timeout_ms ?? 0))
-    return this.t.call({
-      method: 'PUT',
-      path: '/instances/start',
-      body: checkRefs(items),
-      plural: P,
-      timeoutMs: waitingTimeout(longest)
+    return this.batch('PUT', '/start', checkRefs(items), {
+      timeoutMs: waitingTimeout(
+        longest(
+          items.map((i) => i.wait_timeout_ms),
+          0
+        )
+      )
     })
   }
 
   startOne(uuid: string, opts: StartItem = {}): Promise<ApiResult<StateChange>> {
-    return this.t.call({
-      method: 'PUT',
-      path: localPath(P, uuid, 'start'),
-      body: opts,
-      plural: P,
-      timeoutMs: waitingTimeout(opts.wait_timeout_ms)
-    })
+    return this.one('PUT', uuid, 'start', opts, { timeoutMs: waitingTimeout(opts.wait_timeout_ms) })
   }
 
   /** Stop does not block; follow it with `wait` for `stopped`. */
   stop(items: readonly (ObjectRef & StopItem)[]): Promise<ApiResult<StateChange>> {
-    if (items.length === 0) return Promise.resolve(emptyResult())
-    return this.t.call({
-      method: 'PUT',
-      path: '/instances/stop',
-      body: checkRefs(items),
-      plural: P
-    })
+    return this.batch('PUT', '/stop', checkRefs(items))
   }
 
   stopOne(uuid: string, opts: StopItem = {}): Promise<ApiResult<StateChange>> {
-    return this.t.call({ method: 'PUT', path: localPath(P, uuid, 'stop'), body: opts, plural: P })
+    return this.one('PUT', uuid, 'stop', opts)
   }
 
   /**
@@ -93,56 +87,31 @@ export class InstancesApi {
    * items that ran out come back with `timedOut` set. One request for the whole set.
    */
   wait(items: readonly (ObjectRef & WaitItem)[]): Promise<ApiResult<StateChange>> {
-    if (items.length === 0) return Promise.resolve(emptyResult())
-    const timeouts = items.map((i) => i.timeout_ms ?? -1)
-    const longest = timeouts.includes(-1) ? -1 : Math.max(...timeouts)
-    return this.t.call({
-      method: 'GET',
-      path: '/instances/wait',
-      body: checkRefs(items),
-      plural: P,
-      timeoutMs: waitingTimeout(longest)
+    return this.batch('GET', '/wait', checkRefs(items), {
+      timeoutMs: waitingTimeout(
+        longest(
+          items.map((i) => i.timeout_ms),
+          -1
+        )
+      )
     })
   }
 
   waitOne(uuid: string, opts: WaitItem = {}): Promise<ApiResult<StateChange>> {
-    return this.t.call({
-      method: 'GET',
-      path: localPath(P, uuid, 'wait'),
-      body: opts,
-      plural: P,
-      timeoutMs: waitingTimeout(opts.timeout_ms ?? -1)
-    })
-  }
-
-  /** Running instances are stopped first; implicit groups and owned volumes go too. */
-  delete(refs: readonly ObjectRef[]): Promise<ApiResult<Deleted>> {
-    if (refs.length === 0) return Promise.resolve(emptyResult())
-    return this.t.call({ method: 'DELETE', path: '/instances', body: checkRefs(refs), plural: P })
-  }
-
-  deleteOne(uuid: string): Promise<ApiResult<Deleted>> {
-    return this.t.call({ method: 'DELETE', path: localPath(P, uuid), plural: P })
+    return this.one('GET', uuid, 'wait', opts, { timeoutMs: waitingTimeout(opts.timeout_ms ?? -1) })
   }
 
   /** Console output; `offset` < 0 counts from the end, `limit` is at most 16383 bytes. */
   logs(items: readonly (ObjectRef & LogItem)[]): Promise<ApiResult<InstanceLog>> {
-    if (items.length === 0) return Promise.resolve(emptyResult())
-    return this.t.call({ method: 'GET', path: '/instances/log', body: checkRefs(items), plural: P })
+    return this.batch('GET', '/log', checkRefs(items))
   }
 
   logOne(uuid: string, opts: LogItem = {}): Promise<ApiResult<InstanceLog>> {
-    return this.t.call({ method: 'GET', path: localPath(P, uuid, 'log'), body: opts, plural: P })
+    return this.one('GET', uuid, 'log', opts)
   }
 
   metrics(refs?: readonly ObjectRef[]): Promise<ApiResult<InstanceMetrics>> {
-    if (refs && refs.length === 0) return Promise.resolve(emptyResult())
-    return this.t.call({
-      method: 'GET',
-      path: '/instances/metrics',
-      body: refs ? checkRefs(refs) : undefined,
-      plural: P
-    })
+    return this.batch('GET', '/metrics', refs && checkRefs(refs))
   }
 
   /** Prometheus text (what the API answers without `Accept: application/json`). */
@@ -151,7 +120,7 @@ export class InstancesApi {
       method: 'GET',
       path: '/instances/metrics',
       body: refs ? checkRefs(refs) : undefined,
-      plural: P
+      plural: this.plural
     })
   }
 }

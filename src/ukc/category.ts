@@ -1,0 +1,86 @@
+/**
+ * What every API category shares (ukc-api.md §2): a set of objects by name or UUID in one
+ * global-scope request, one object by UUID in local scope, and no request at all for an
+ * empty set. Names are checked against the naming rules before anything is sent.
+ */
+import type { ApiResult } from './envelope.js'
+import { checkName } from './names.js'
+import { checkRefs, emptyResult, localPath } from './scope.js'
+import type { Method, RequestSpec, Transport } from './transport.js'
+import type { ObjectRef } from './types.js'
+
+type Extra = Partial<Pick<RequestSpec, 'timeoutMs' | 'query'>>
+
+export class Scope {
+  constructor(
+    protected readonly t: Transport,
+    /** The path segment: `instances`, `services`, `volumes`, `certificates`. */
+    protected readonly path: string,
+    /** The key of the list in `data`. */
+    protected readonly plural: string
+  ) {}
+
+  /** Global scope: `items` is the array body; undefined lists everything; empty sends nothing. */
+  protected batch<R>(
+    method: Method,
+    endpoint: string,
+    items: readonly object[] | undefined,
+    extra: Extra = {}
+  ): Promise<ApiResult<R>> {
+    if (items && items.length === 0) return Promise.resolve(emptyResult<R>())
+    return this.t.call({
+      method,
+      path: `/${this.path}${endpoint}`,
+      body: items,
+      plural: this.plural,
+      ...extra
+    })
+  }
+
+  /** Local scope: one object by UUID. */
+  protected one<R>(
+    method: Method,
+    uuid: string,
+    endpoint?: string,
+    body?: object,
+    extra: Extra & { plural?: string } = {}
+  ): Promise<ApiResult<R>> {
+    return this.t.call({
+      method,
+      path: localPath(this.path, uuid, endpoint),
+      body,
+      plural: extra.plural ?? this.plural,
+      ...extra
+    })
+  }
+}
+
+export class Category<T> extends Scope {
+  /** The named objects in one request, or every object when `refs` is omitted. */
+  get(refs?: readonly ObjectRef[]): Promise<ApiResult<T>> {
+    return this.batch('GET', '', refs && checkRefs(refs))
+  }
+
+  getOne(uuid: string): Promise<ApiResult<T>> {
+    return this.one('GET', uuid)
+  }
+
+  delete(refs: readonly ObjectRef[]): Promise<ApiResult<T>> {
+    return this.batch('DELETE', '', checkRefs(refs))
+  }
+
+  deleteOne(uuid: string): Promise<ApiResult<T>> {
+    return this.one('DELETE', uuid)
+  }
+}
+
+/** Categories that create a list of objects in one request (service groups, volumes, certificates). */
+export class ListCategory<T, New extends { name?: string }> extends Category<T> {
+  create(items: readonly New[]): Promise<ApiResult<T>> {
+    return this.batch(
+      'POST',
+      '',
+      items.map((i) => (i.name !== undefined ? { ...i, name: checkName(i.name) } : i))
+    )
+  }
+}
