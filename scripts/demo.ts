@@ -80,7 +80,7 @@ try {
   console.log(dim('  requests, in order:'))
   for (const e of emulator.journal())
     console.log(
-      `  ${e.method.padEnd(6)} ${e.path}${Array.isArray(e.body) ? ` ${JSON.stringify(e.body.map((b: { name?: string }) => b.name))}` : e.method === 'POST' && e.path === '/v1/instances' ? ` ${(e.body as { name: string }).name}` : ''}`
+      `  ${e.method.padEnd(6)} ${e.path}${Array.isArray(e.body) ? ` ${JSON.stringify(e.body.map((b: { name?: string; tag?: string }) => b.name ?? b.tag))}` : e.method === 'POST' && e.path === '/v1/instances' ? ` ${(e.body as { name: string }).name}` : ''}`
     )
 
   show(
