@@ -21,10 +21,6 @@ export function emptyResult<T>(): ApiResult<T> {
   return { status: 'success', items: [], timedOut: false }
 }
 
-export function refLabel(ref: ObjectRef): string {
-  return ref.name ?? ref.uuid
-}
-
 /** How long a request that makes the server wait up to `waitMs` may take (-1: as long as allowed). */
 export function waitingTimeout(waitMs: number | undefined, margin = 10000): number | undefined {
   if (waitMs === undefined || waitMs === 0) return undefined

@@ -279,13 +279,6 @@ export interface Quotas {
   }
 }
 
-/** Every item may also carry these (merged with the resource's fields). */
-export interface Deleted {
-  uuid: string
-  name: string
-  previous_state?: InstanceState
-}
-
 export interface StateChange {
   uuid: string
   name: string

@@ -89,7 +89,7 @@ const names = async (): Promise<string[]> =>
 
 describe('preview lifecycle', () => {
   it('opened: everything named -pr<N>, one comment, a transient deployment ending in success', async () => {
-    const run = await preview(payload('opened'))
+    const run = await preview(payload('opened'), { 'secret-env': 'API_KEY=preview-secret-77' })
     expect(run.code).toBe(0)
     expect(await names()).toEqual(['api-pr12', 'data-pr12', 'web-pr12', 'worker-pr12'])
     expect(run.outputs.url).toBe('https://shop-pr12.fra0.kraft.host')
@@ -104,6 +104,9 @@ describe('preview lifecycle', () => {
       /\| api-pr12 \| running \| https:\/\/shop-pr12\.fra0\.kraft\.host \|/
     )
     expect(comments[0].body).toContain(payload('opened').pull_request.head.sha.slice(0, 7))
+    expect(JSON.stringify([...gh.comments.values(), gh.deployments])).not.toContain(
+      'preview-secret-77'
+    )
     expect(gh.deployments).toEqual([
       expect.objectContaining({
         environment: 'preview/pr-12',
