@@ -8,6 +8,8 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { Command, CommanderError, Option } from 'commander'
 import type { Logger } from '../engine/types.js'
 import { COMMANDS, FAIL_ON, InputError, ON_FAILURE, readInputs, STRATEGIES } from '../inputs.js'
+import { pullState } from '../github/deployment.js'
+import { GitHubRest } from '../github/rest.js'
 import { invoke } from '../invoke.js'
 import { outputsOf } from '../report/outputs.js'
 import { summaryMarkdown } from '../report/summary.js'
@@ -90,6 +92,7 @@ interface Flags {
   scaleToZero?: string
   restartPolicy?: string
   secretEnvFile?: string
+  dryRun: boolean
   json: boolean
   summary?: string
   verbose: boolean
@@ -125,7 +128,8 @@ function inputReader(command: string, f: Flags, io: Io): (name: string) => strin
     replicas: f.replicas,
     'scale-to-zero': f.scaleToZero,
     'restart-policy': f.restartPolicy,
-    'secret-env': secretEnv
+    'secret-env': secretEnv,
+    'dry-run': f.dryRun ? 'true' : 'false'
   }
   return (name) => map[name] ?? ''
 }
@@ -143,13 +147,20 @@ async function runCommand(command: (typeof COMMANDS)[number], f: Flags, io: Io):
     }
     throw err
   }
+  // sweep asks GitHub which pull requests are closed: GITHUB_TOKEN and GITHUB_REPOSITORY.
+  const github =
+    io.env.GITHUB_TOKEN && io.env.GITHUB_REPOSITORY
+      ? new GitHubRest(io.env.GITHUB_TOKEN, io.env.GITHUB_API_URL)
+      : undefined
+  const repo = io.env.GITHUB_REPOSITORY ?? ''
   const { result, specError } = await invoke({
     inputs,
     workspace: io.cwd,
     env: io.env,
     logger: logger(io, f.verbose),
-    debug: f.verbose ? (l) => io.err(`${l}\n`) : undefined
-  })
+    debug: f.verbose ? (l) => io.err(`${l}\n`) : undefined,
+    prState: github ? (n) => pullState(github, repo, n) : undefined
+  }).finally(() => github?.dispose())
   if (f.summary) writeFileSync(f.summary, summaryMarkdown(result))
   if (f.json) {
     const outputs = outputsOf(result)
@@ -235,6 +246,7 @@ export function program(io: Io, onExit: (code: number) => void): Command {
         'print one JSON document with the action outputs (objects, not strings)',
         false
       )
+      .option('--dry-run', 'sweep and delete only list what they would delete', false)
       .option('--summary <file>', 'write the Markdown summary to this file')
       .option('-v, --verbose', 'print every request (bodies redacted)', false)
       .action(async (flags: Flags) => onExit(await runCommand(name, flags, io)))

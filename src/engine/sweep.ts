@@ -17,7 +17,7 @@ export async function sweep(
 ): Promise<void> {
   if (!opts.prState)
     throw new Error(
-      'sweep asks GitHub which pull requests are closed: it needs the github-token input and GITHUB_REPOSITORY'
+      'sweep asks GitHub which pull requests are closed: it needs a GitHub token (the github-token input; GITHUB_TOKEN for the CLI) and GITHUB_REPOSITORY'
     )
   const { ledger, notes, plan } = progress
   const [instances, groups, volumes] = await Promise.all([

@@ -150,3 +150,36 @@ describe('ukc-deploy', () => {
     expect((await cli(['--version'])).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/)
   })
 })
+
+describe('ukc-deploy sweep', () => {
+  it('asks GitHub (GITHUB_TOKEN, GITHUB_REPOSITORY) and with --dry-run only lists', async () => {
+    const { startFakeGitHub } = await import('../support/github.js')
+    const gh = await startFakeGitHub()
+    try {
+      gh.pulls.set(5, 'closed')
+      await api.call('POST', '/instances', { name: 'api-pr5', image: 'nginx:latest' })
+      await api.call('POST', '/instances', { name: 'api', image: 'nginx:latest' })
+      const env = {
+        UKC_TOKEN: 'x',
+        GITHUB_TOKEN: 'gh',
+        GITHUB_REPOSITORY: 'acme/widget',
+        GITHUB_API_URL: gh.url
+      }
+      const dry = await cli(['sweep', '--dry-run', '--json', ...at()], env)
+      expect(dry.code).toBe(0)
+      expect(JSON.parse(dry.stdout).instances).toEqual([
+        expect.objectContaining({ name: 'api-pr5', action: 'planned' })
+      ])
+      const real = await cli(['sweep', ...at()], env)
+      expect(real.stdout).toMatch(/^instance\s+api-pr5\s+deleted/m)
+      expect(
+        (await api.call('GET', '/instances')).json.data.instances.map(
+          (i: { name: string }) => i.name
+        )
+      ).toEqual(['api'])
+      expect((await cli(['sweep', ...at()])).stdout).toContain('it needs a GitHub token')
+    } finally {
+      await gh.close()
+    }
+  })
+})
