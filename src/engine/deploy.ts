@@ -172,17 +172,35 @@ export async function deploy(
     if (c.wait && !r.running) ledger.fail('instance', c.name, `did not start: ${r.error}`)
   }
 
+  // New versions must stay up (and answer the health check) before anything old is touched.
+  // With a health check, brand-new instances are held to the same standard, in the same window.
   const upSurges = rolling.filter((p) => surgeResults.get(p.name)?.running)
-  for (const [name, why] of await crashedSoon(
+  const upNew = opts.healthCheck
+    ? creates.filter((c) => c.role !== 'surge' && made.get(c.name)?.running).map((c) => c.name)
+    : []
+  const crashed = await crashedSoon(
     client,
-    upSurges.map((p) => surges.get(p.name)!),
+    [...upSurges.map((p) => surges.get(p.name)!), ...upNew],
     opts.deadline,
     opts.settleMs
-  )) {
-    const p = upSurges.find((x) => surges.get(x.name) === name)!
-    Object.assign(surgeResults.get(p.name)!, { running: false, error: why })
+  )
+  for (const p of upSurges) {
+    const why = crashed.get(surges.get(p.name)!)
+    if (why) Object.assign(surgeResults.get(p.name)!, { running: false, error: why })
   }
-  if (opts.healthCheck) await checkHealth(opts.healthCheck, rolling, surgeResults, opts, log)
+  for (const name of upNew)
+    if (crashed.has(name)) ledger.fail('instance', name, `did not stay up: ${crashed.get(name)}`)
+  if (opts.healthCheck) {
+    await checkHealth(opts.healthCheck, rolling, surgeResults, opts, log)
+    const alive = upNew.filter((n) => !ledger.failed('instance', n))
+    const probes = await probeAll(
+      opts.healthCheck,
+      alive.map((name) => ({ name, fqdn: fqdnOf(made.get(name)?.instance) })),
+      opts.deadline
+    )
+    for (const [name, r] of probes)
+      if (!r.ok) ledger.fail('instance', name, `health check ${r.url} failed (${r.detail})`)
+  }
 
   // Phase 4: the rolling swap, for every replacement whose surge is serving.
   if (rolling.length > 0)

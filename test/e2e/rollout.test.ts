@@ -287,3 +287,21 @@ describe('recreate', () => {
     expect(run.json('plan')[1].reason).toContain('recreate (strategy: recreate)')
   })
 })
+
+describe('new instances with a health check', () => {
+  it('must stay up and answer before the run reports them running', async () => {
+    api.emu.pushImage('acme/app:crashy', {
+      crash: { after_ms: 5, exit_code: 4, message: 'panic: no config' }
+    })
+    const bad = await runAction({
+      ...base(),
+      spec: specFor('acme/app:crashy'),
+      'health-check': 'http://127.0.0.1:9/healthz'
+    })
+    expect(bad.code).toBe(1)
+    expect(bad.json('instances')[0].error).toMatch(
+      /did not stay up: it stopped right after it started \(stop_reason 3, exit code 4\)/
+    )
+    expect(bad.summary).toContain('panic: no config')
+  })
+})
