@@ -5,6 +5,7 @@
  * Each faulted run is followed by a clean one, which must converge to exactly the spec.
  * The figures go into RELIABILITY.md.
  */
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { startEmulator } from '../emulator/server.js'
 import type { FaultRule } from '../emulator/faults.js'
@@ -19,16 +20,7 @@ const pick = <T>(a: readonly T[]): T => a[Math.floor(rand() * a.length)]
 
 const TOKEN = 'campaign-token-x9y8'
 const SECRET = 'campaign-secret-q7w6'
-const SPEC = `
-service_groups:
-  - name: web
-    services: [{ port: 443, destination_port: 8080, handlers: [http, tls] }]
-volumes: [{ name: data, size_mb: 16 }]
-instances:
-  - { name: api, image: nginx:latest, service_group: web }
-  - { name: api2, image: nginx:latest, service_group: web }
-  - { name: worker, image: python:3.12, volumes: [{ name: data, at: /data }] }
-`
+const SPEC = readFileSync(new URL('../examples/web-worker.yml', import.meta.url), 'utf8')
 const NAMES = { instance: ['api', 'api2', 'worker'], group: ['web'], volume: ['data'] }
 const ENDPOINTS: [string, string][] = [
   ['GET', '/v1/instances'],

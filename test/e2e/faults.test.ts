@@ -1,20 +1,12 @@
 /** Reliability under faults (issue 7): the bundled action against the emulator's fault injection. */
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from '@jest/globals'
 import { runAction, workspace } from '../../scripts/local-runner.js'
 import { useEmulator } from '../support/emulator.js'
 
 const api = useEmulator()
 const TOKEN = 'tok-5ecret-a1b2c3'
-const SPEC = `
-service_groups:
-  - name: web
-    services: [{ port: 443, destination_port: 8080, handlers: [http, tls] }]
-volumes: [{ name: data, size_mb: 16 }]
-instances:
-  - { name: api, image: nginx:latest, service_group: web }
-  - { name: api2, image: nginx:latest, service_group: web }
-  - { name: worker, image: python:3.12, volumes: [{ name: data, at: /data }] }
-`
+const SPEC = readFileSync(new URL('../../examples/web-worker.yml', import.meta.url), 'utf8')
 const ws = workspace({ 'ukc.yml': SPEC })
 const deploy = (inputs: Record<string, string> = {}, env: Record<string, string> = {}) =>
   runAction(
