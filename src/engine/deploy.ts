@@ -57,13 +57,11 @@ export async function deploy(
   out.plan.push(...entries)
   for (const e of entries) log.info(`plan: ${e.kind} ${e.name}: ${e.action} — ${e.reason}`)
 
+  // What exists is reported as found; what is new gets its row when it is made.
   for (const v of plan.volumes) {
     const have = actual.volumes.get(v.name)
-    ledger.set('volume', v.name, {
-      uuid: have?.uuid,
-      state: have?.state,
-      action: v.action === 'create' ? 'created' : 'unchanged'
-    })
+    if (have)
+      ledger.set('volume', v.name, { uuid: have.uuid, state: have.state, action: 'unchanged' })
   }
   for (const g of plan.groups) {
     const have = actual.groups.get(g.name)
@@ -79,7 +77,7 @@ export async function deploy(
     if (p.actual) ledger.fromInstance(p.name, p.actual)
     if (p.action === 'conflict') ledger.fail('instance', p.name, p.reason)
   }
-  const allNames = [...listing.items.map((i) => i.value.name)]
+  const allNames = listing.items.map((i) => i.value.name)
   const leftovers = spec.instances.flatMap((i) =>
     allNames.filter((n) => isSurgeOf(n, i.name)).map((surge) => ({ surge, of: i.name }))
   )
