@@ -84,6 +84,8 @@ export interface JournalEntry {
   duration_ms: number
   user_agent?: string
   fault?: string
+  /** The JSON answer (not for injected faults or Prometheus text): what a contract test checks. */
+  response?: unknown
 }
 
 export class Journal {

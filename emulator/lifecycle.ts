@@ -93,7 +93,7 @@ export class Lifecycle {
   }
 
   private afterBoot(inst: InstanceRec): void {
-    const digest = inst.image.slice(inst.image.indexOf('@') + 1)
+    const digest = inst.image.slice(inst.image.lastIndexOf('@') + 1)
     const crash = this.store.images.get(digest)?.crash
     if (crash) {
       this.schedule(inst, crash.after_ms, () => this.appExit(inst, crash.exit_code, crash.message))

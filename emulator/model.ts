@@ -251,7 +251,8 @@ export function instanceView(ctx: Ctx, inst: InstanceRec): Record<string, unknow
     vcpus: inst.vcpus,
     args: inst.args,
     env: inst.env,
-    features: inst.features,
+    // No `features`: the classic GET does not report them (OpenAPI `instance`, classic SDK
+    // GetResponseItem); a client must not read their absence as a change.
     start_count: inst.start_count,
     restart_count: inst.restart_count,
     restart_policy: inst.restart_policy,

@@ -1,4 +1,9 @@
-/** The image registry behind the API: tags resolve to digests, and instances pin the digest. */
+/**
+ * The image registry behind the API: tags resolve to digests, and instances pin the digest.
+ * Outwards a digest is always the full reference `user/app@sha256:<hex>` (OpenAPI
+ * `image.digest` example; kraftkit's `img remove --all` matches it by the user-name prefix);
+ * inside, images are kept by the bare `sha256:<hex>`.
+ */
 import { digestOf, ItemError, type ImageRec, type Store } from './state.js'
 
 /** `index.unikraft.io/official/nginx` → `nginx:latest`, the way kraftkit normalises (§10). */
@@ -27,7 +32,9 @@ export function pushImage(
 ): ImageRec {
   const { repository, tag } = normaliseRef(ref)
   const fullTag = tagOf(repository, tag ?? 'latest')
-  const digest = opts.digest ?? digestOf(`${fullTag}#${Date.now()}#${Math.random()}`)
+  // A digest may be given bare or as the full reference the API answers.
+  const given = opts.digest?.slice(opts.digest.lastIndexOf('@') + 1)
+  const digest = given ?? digestOf(`${fullTag}#${Date.now()}#${Math.random()}`)
   for (const img of store.images.values()) img.tags = img.tags.filter((t) => t !== fullTag)
   const existing = store.images.get(digest)
   const image: ImageRec = existing ?? {
@@ -50,6 +57,8 @@ export function pushImage(
 export function resolveImage(store: Store, ref: string, strict: boolean): ImageRec {
   const { repository, tag, digest } = normaliseRef(ref)
   if (digest !== undefined) {
+    // `acme/api@acme/api@sha256:…` (a full reference pinned twice) names no image.
+    if (!DIGEST_RE.test(digest)) throw new ItemError(8, `No image '${ref}'`)
     const img = store.images.get(digest)
     if (img && img.repository === repository) return img
     if (!strict) return pushImage(store, `${repository}:latest`, { digest })
@@ -62,3 +71,16 @@ export function resolveImage(store: Store, ref: string, strict: boolean): ImageR
 }
 
 export const pinned = (img: ImageRec): string => `${img.repository}@${img.digest}`
+
+const DIGEST_RE = /^sha256:[0-9a-f]{64}$/
+
+/**
+ * The image a full reference names (`user/app@sha256:<hex>`), for lookups by digest.
+ * Assumption: a bare `sha256:<hex>` is not found — every source shows the full form.
+ */
+export function imageByReference(store: Store, ref: string): ImageRec | undefined {
+  const { repository, digest } = normaliseRef(ref)
+  if (digest === undefined || !DIGEST_RE.test(digest)) return undefined
+  const img = store.images.get(digest)
+  return img && img.repository === repository ? img : undefined
+}

@@ -17,7 +17,7 @@ import { requestError, toErrorResponse, unauthorized, type Res } from './envelop
 import { Faults, Journal, type FaultRule, type JournalEntry } from './faults.js'
 import { Lifecycle, type TimelineEntry, type Timing } from './lifecycle.js'
 import { destroyInstance } from './model.js'
-import { pushImage } from './registry.js'
+import { pinned, pushImage } from './registry.js'
 import { defaultQuotas, digestOf, Store, type ImageRec, type Quotas } from './state.js'
 
 export interface EmulatorOptions {
@@ -265,7 +265,7 @@ export class Emulator {
     })
     let body: unknown
     let faultName: string | undefined
-    const record = (status: number): void =>
+    const record = (status: number, response?: unknown): void =>
       this.journalLog.record({
         time: new Date(started).toISOString(),
         method,
@@ -275,7 +275,8 @@ export class Emulator {
         status,
         duration_ms: Date.now() - started,
         user_agent: req.headers['user-agent'],
-        fault: faultName
+        fault: faultName,
+        ...(response !== undefined ? { response } : {})
       })
     try {
       body = raw && raw.length > 0 ? JSON.parse(raw.toString()) : undefined
@@ -301,7 +302,7 @@ export class Emulator {
       record(fault.kind === 'reset' ? 0 : this.faultResponse(fault).status)
       return this.applyFault(res, req, fault)
     }
-    record(r.status)
+    record(r.status, r.text ? undefined : r.body)
     this.send(res, r)
   }
 
@@ -416,7 +417,8 @@ export class Emulator {
             body.tag,
             body as { digest?: string; args?: string[]; crash?: ImageRec['crash'] }
           )
-          return ok({ digest: img.digest, tags: img.tags })
+          // The digest as the images API answers it: the full pinned reference.
+          return ok({ digest: pinned(img), tags: img.tags })
         }
         case 'POST /_emulator/faults':
           this.addFault(body as unknown as FaultRule)

@@ -79,8 +79,7 @@ export interface AutoscaleConfig {
   max_size: number
   warmup_time_ms: number
   cooldown_time_ms: number
-  master?: string // instance uuid
-  template?: { uuid?: string; name?: string }
+  master: string // instance uuid
   policies: AutoscalePolicy[]
 }
 

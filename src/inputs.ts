@@ -5,6 +5,9 @@
  */
 import { hasShorthand, type Shorthand } from './spec/shorthand.js'
 
+/** The API's limit on `drain_timeout_ms` (OpenAPI: PUT /instances/stop, maximum 3600000). */
+export const MAX_DRAIN_SECONDS = 3600
+
 export const COMMANDS = ['deploy', 'plan', 'start', 'stop', 'delete', 'status', 'sweep'] as const
 export type Command = (typeof COMMANDS)[number]
 export const STRATEGIES = ['rolling', 'recreate'] as const
@@ -84,11 +87,11 @@ export function readInputs(
     return fallback
   }
 
-  function seconds(name: string, fallback: number, min: number): number {
+  function seconds(name: string, fallback: number, min: number, max = 86400, why = ''): number {
     const v = text(name)
     if (v === '') return fallback
-    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > 86400) {
-      problems.push(`${name}: "${v}" is not valid; give whole seconds from ${min} to 86400`)
+    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
+      problems.push(`${name}: "${v}" is not valid; give whole seconds from ${min} to ${max}${why}`)
       return fallback
     }
     return Number(v)
@@ -124,7 +127,13 @@ export function readInputs(
     names: lines(get('names'), true),
     wait: flag('wait', true),
     timeoutSeconds: seconds('timeout', 120, 1),
-    drainTimeoutSeconds: seconds('drain-timeout', 0, 0),
+    drainTimeoutSeconds: seconds(
+      'drain-timeout',
+      0,
+      0,
+      MAX_DRAIN_SECONDS,
+      ' (the API takes drain_timeout_ms up to 3,600,000)'
+    ),
     strategy: oneOf('strategy', STRATEGIES, 'rolling'),
     healthCheck,
     onFailure: text('on-failure') ? oneOf('on-failure', ON_FAILURE, 'keep') : undefined,

@@ -76,14 +76,19 @@ function checkPolicy(p: ReturnType<typeof policyShape>, path: string): Autoscale
   return p as AutoscalePolicy
 }
 
+/**
+ * OpenAPI create-autoscale-config (0.6.0): sizes, times, the instance to clone (`master`),
+ * policies. `create_args.template` is what the classic SDK sends since 2025-05 (commit
+ * 11728a1), accepted as the other way to name what to clone. Assumption: `min_size` is bound
+ * by the account's autoscale limits, not the OpenAPI's 1..1 (a slip).
+ */
 const configOptions = {
-  min_size: int({ min: 0 }),
-  max_size: int({ min: 0 }),
-  warmup_time_ms: int({ min: 1 }),
-  cooldown_time_ms: int({ min: 1 }),
+  min_size: int({ min: 0, max: 2147483647 }),
+  max_size: int({ min: 1, max: 2147483647 }),
+  warmup_time_ms: int({ min: 1, max: 2147483647 }),
+  cooldown_time_ms: int({ min: 1, max: 2147483647 }),
   master: ref,
-  template: ref,
-  create_args: object({ template: ref }),
+  create_args: object({ template: ref }, ['template']),
   policies: arrayOf(policyShape, { max: MAX_POLICIES })
 }
 type ConfigInput = { ref: Ref } & {
@@ -109,13 +114,15 @@ function configure(ctx: Ctx, list: ConfigInput[]): Res {
         29,
         `Autoscale size out of range: min_size ${min} and max_size ${max} must satisfy ${lo} <= min_size <= max_size <= ${hi}`
       )
-    const masterRef = c.master
-    const master = masterRef
-      ? ctx.store.instance(masterRef)
-      : group.instances.length > 0
-        ? ctx.store.instances.get(group.instances[0])
-        : undefined
-    if (master && master.service_group !== group.uuid)
+    // Autoscale clones an instance of the group: the request must name it.
+    const masterRef = c.master ?? c.create_args?.template
+    if (!masterRef)
+      throw new ItemError(
+        13,
+        `Autoscale needs the instance to clone: give 'master' ({uuid} or {name} of an instance in service group '${group.name}')`
+      )
+    const master = ctx.store.instance(masterRef)
+    if (master.service_group !== group.uuid)
       throw new ItemError(25, `Instance '${master.name}' is not in service group '${group.name}'`)
     const names = (c.policies ?? []).map((p) => p.name!)
     if (new Set(names).size !== names.length)
@@ -125,8 +132,7 @@ function configure(ctx: Ctx, list: ConfigInput[]): Res {
       max_size: max,
       warmup_time_ms: c.warmup_time_ms ?? 1000,
       cooldown_time_ms: c.cooldown_time_ms ?? 1000,
-      master: master?.uuid,
-      template: c.template ?? c.create_args?.template,
+      master: master.uuid,
       policies: (c.policies ?? []).map((p) => p as AutoscalePolicy)
     }
     group.autoscale = config
@@ -148,7 +154,6 @@ function configView(ctx: Ctx, group: ServiceGroupRec): Item {
     warmup_time_ms: a.warmup_time_ms,
     cooldown_time_ms: a.cooldown_time_ms,
     ...(master ? { master: { uuid: master.uuid, name: master.name } } : {}),
-    ...(a.template ? { template: a.template } : {}),
     policies: a.policies.map((p) => ({ ...p, enabled: true }))
   }
 }
@@ -263,11 +268,14 @@ export function autoscaleRoutes(ctx: Ctx): Routes {
     return list
   }
   return {
-    'POST /v1/services/autoscale': (req) =>
-      configure(
-        ctx,
-        Array.isArray(req.body) ? need(globalItems(req, configItem)) : [configItem(req.body, '')]
-      ),
+    // One object (OpenAPI create-autoscale-config; the classic SDK's CreateRequest).
+    'POST /v1/services/autoscale': (req) => {
+      if (Array.isArray(req.body))
+        throw new BadRequest(
+          'The request body must be one JSON object {uuid|name, master: {uuid|name}, min_size?, max_size?, warmup_time_ms?, cooldown_time_ms?, policies?}, not an array; configure one service group per request'
+        )
+      return configure(ctx, [configItem(req.body, '')])
+    },
     'GET /v1/services/autoscale': (req) =>
       getConfig(
         ctx,

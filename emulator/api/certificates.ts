@@ -8,12 +8,12 @@ import { BadRequest, object, objectName, str, type Ref } from '../validate.js'
 const uploadShape = object(
   {
     name: objectName,
-    cn: str(),
-    common_name: str(),
+    cn: str({ maxLength: 255 }),
     chain: str({ pattern: /^-----BEGIN CERTIFICATE-----/ }),
     pkey: str({ pattern: /^-----BEGIN PRIVATE KEY-----/ })
   },
-  ['chain', 'pkey']
+  // OpenAPI create-certificate: cn, chain and pkey are required (`common_name` is the new platform's).
+  ['cn', 'chain', 'pkey']
 )
 
 const CN_RE = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\.?$/
@@ -22,9 +22,7 @@ const iso = (d: string): string => new Date(d).toISOString().replace(/\.\d{3}Z$/
 
 /** Parses and checks one upload; every problem with the PEM text is the request's fault (400). */
 function readUpload(body: ReturnType<typeof uploadShape>, path: string) {
-  if ((body.cn === undefined) === (body.common_name === undefined))
-    throw new BadRequest(`'${path}' needs exactly one of 'cn' and 'common_name'`)
-  const cn = (body.cn ?? body.common_name)!.toLowerCase()
+  const cn = body.cn!.toLowerCase()
   if (!CN_RE.test(cn))
     throw new BadRequest(`'${path}cn' must be a fully-qualified domain name, got '${cn}'`)
   let cert: X509Certificate
@@ -45,9 +43,12 @@ function readUpload(body: ReturnType<typeof uploadShape>, path: string) {
 }
 
 async function upload(ctx: Ctx, req: Req): Promise<Res> {
-  const bodies = Array.isArray(req.body)
-    ? req.body.map((b, i) => uploadShape(b, `[${i}]`))
-    : [uploadShape(req.body, '')]
+  // One object, as the OpenAPI (`create-certificate`) and every SDK send it.
+  if (Array.isArray(req.body))
+    throw new BadRequest(
+      'The request body must be one JSON object {name?, cn, chain, pkey}, not an array; upload one certificate per request'
+    )
+  const bodies = [uploadShape(req.body, '')]
   const parsed = bodies.map((b, i) => ({
     body: b,
     ...readUpload(b, bodies.length > 1 ? `[${i}].` : '')

@@ -1,7 +1,7 @@
 /** `/v1/images`: what the registry holds; a tag resolves to a digest (ukc-api.md §10). */
 import { coerceQuery, type Ctx, type Req, type Routes } from '../context.js'
 import { each, listAll, type Res } from '../envelope.js'
-import { normaliseRef, resolveImage } from '../registry.js'
+import { imageByReference, normaliseRef, pinned, resolveImage } from '../registry.js'
 import { ItemError, type ImageRec } from '../state.js'
 import { bool, object, str } from '../validate.js'
 
@@ -9,7 +9,7 @@ const lookupShape = object({ digest: str(), tag: str(), tagged: str() })
 
 function view(img: ImageRec): Record<string, unknown> {
   return {
-    digest: img.digest,
+    digest: pinned(img),
     tags: img.tags,
     initrd: false,
     size_in_bytes: img.size_in_bytes,
@@ -19,7 +19,10 @@ function view(img: ImageRec): Record<string, unknown> {
   }
 }
 
-/** Body `[{digest}|{tag}]` ([C] SDK; OpenAPI calls the tag key `tagged`) or `?digest=&tag=` ([N] JS SDK). */
+/**
+ * Body `[{digest}|{tag}]` (classic SDK images/image_get.go; the OpenAPI calls the tag key
+ * `tagged`, accepted too) or `?digest=&tag=` ([N] JS SDK). A digest is a full reference.
+ */
 function list(ctx: Ctx, req: Req): Res {
   const { store, settings } = ctx
   let lookups: { digest?: string; tag?: string }[] | undefined
@@ -51,7 +54,7 @@ function list(ctx: Ctx, req: Req): Res {
     lookups.map((l) => ({ ...l, ref: l.tag !== undefined ? { name: l.tag } : { uuid: l.digest } })),
     (l) => {
       if (l.digest !== undefined) {
-        const img = store.images.get(l.digest)
+        const img = imageByReference(store, l.digest)
         if (!img) throw new ItemError(8, `No image with digest '${l.digest}'`)
         return view(img)
       }

@@ -68,7 +68,8 @@ const createShape = object(
     image: str(),
     args: arrayOf(str(), { max: 253 }),
     env: stringMap,
-    memory_mb: int({ min: 1 }),
+    // OpenAPI create-instance: 16..4096; the account's limits narrow it further.
+    memory_mb: int({ min: 16, max: 4096 }),
     vcpus: int({ min: 1 }),
     autostart: bool,
     replicas: int({ min: 0, max: 253 }),
@@ -87,8 +88,8 @@ const createShape = object(
     service_group: object({
       uuid,
       name: objectName,
-      services: arrayOf(serviceShape),
-      domains: arrayOf(domainShape),
+      services: arrayOf(serviceShape, { max: 253 }),
+      domains: arrayOf(domainShape, { max: 253 }),
       soft_limit: int({ min: 1, max: 65535 }),
       hard_limit: int({ min: 1, max: 65535 })
     }),
@@ -328,14 +329,19 @@ function get(ctx: Ctx, req: Req, refs: Ref[] | undefined): Res {
 }
 
 const startOptions = { wait_timeout_ms: int({ min: -1 }), timeout_s: int({ min: -1 }) }
-const stopOptions = { force: bool, drain_timeout_ms: int({ min: -1, max: 3600000 }) }
+// OpenAPI stop-instances: drain_timeout_ms 0..3600000 (-1 "platform maximum" is the new platform's).
+const stopOptions = { force: bool, drain_timeout_ms: int({ min: 0, max: 3600000 }) }
 const waitOptions = {
   state: str({ oneOf: INSTANCE_STATES }),
-  timeout_ms: int({ min: -1 }),
+  timeout_ms: int({ min: -1, max: 2147483647 }),
   timeout_s: int({ min: -1 })
 }
 const deleteOptions = { timeout_s: int({ min: -1 }), dont_retain: bool }
-const logOptions = { offset: int(), limit: int({ min: 1, max: 16383 }) }
+// OpenAPI get-instance-logs: offset int32, limit 0..16383.
+const logOptions = {
+  offset: int({ min: -2147483647, max: 2147483647 }),
+  limit: int({ min: 0, max: 16383 })
+}
 const startItem = identified(startOptions)
 const stopItem = identified(stopOptions)
 const waitItem = identified(waitOptions)
@@ -397,11 +403,7 @@ function stop(ctx: Ctx, list: ReturnType<typeof stopItem>[]): Res {
   return each('instances', list, (it) => {
     const inst = ctx.store.instance(it.ref)
     const previous = inst.state
-    ctx.life.stop(
-      inst,
-      it.force ?? false,
-      it.drain_timeout_ms === -1 ? 3600000 : (it.drain_timeout_ms ?? 0)
-    )
+    ctx.life.stop(inst, it.force ?? false, it.drain_timeout_ms ?? 0)
     return { uuid: inst.uuid, name: inst.name, state: inst.state, previous_state: previous }
   })
 }

@@ -25,8 +25,8 @@ import { arrayOf, BadRequest, int, object, objectName, type Ref } from '../valid
 const createShape = object(
   {
     name: objectName,
-    services: arrayOf(serviceShape, { min: 1 }),
-    domains: arrayOf(domainShape),
+    services: arrayOf(serviceShape, { min: 1, max: 253 }),
+    domains: arrayOf(domainShape, { max: 253 }),
     soft_limit: int({ min: 1, max: 65535 }),
     hard_limit: int({ min: 1, max: 65535 })
   },
@@ -34,9 +34,12 @@ const createShape = object(
 )
 
 async function create(ctx: Ctx, req: Req): Promise<Res> {
-  const list = Array.isArray(req.body)
-    ? req.body.map((b, i) => createShape(b, `[${i}]`))
-    : [createShape(req.body, '')]
+  // One object, as the OpenAPI (`create-services`) and every SDK send it.
+  if (Array.isArray(req.body))
+    throw new BadRequest(
+      'The request body must be one JSON object {name?, services: [...], domains?: [...], soft_limit?, hard_limit?}, not an array; create one service group per request'
+    )
+  const list = [createShape(req.body, '')]
   // Shape rules abort the whole request before any group is made.
   const checked = list.map((b, i) => ({
     body: b,

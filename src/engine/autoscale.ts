@@ -14,7 +14,10 @@ import type { Logger, PlanEntry } from './types.js'
 const DEFAULTS = { min_size: 1, max_size: 4, warmup_time_ms: 1000, cooldown_time_ms: 1000 }
 
 /** The comparable shape of a configuration, defaults filled, policies sorted, echoes dropped. */
-function canonical(a: Partial<AutoscaleSpec> & { policies?: unknown[] }): string {
+function canonical(
+  a: Omit<Partial<AutoscaleSpec>, 'master'> & { policies?: unknown[] },
+  master?: string
+): string {
   const policies = (a.policies ?? [])
     .map((p) =>
       Object.fromEntries(
@@ -25,6 +28,7 @@ function canonical(a: Partial<AutoscaleSpec> & { policies?: unknown[] }): string
     )
     .sort((x, y) => String(x.name).localeCompare(String(y.name)))
   return JSON.stringify({
+    master,
     min_size: a.min_size ?? DEFAULTS.min_size,
     max_size: a.max_size ?? DEFAULTS.max_size,
     warmup_time_ms: a.warmup_time_ms ?? DEFAULTS.warmup_time_ms,
@@ -34,24 +38,43 @@ function canonical(a: Partial<AutoscaleSpec> & { policies?: unknown[] }): string
 }
 
 const describe = (a: Partial<AutoscaleSpec>): string =>
-  `${a.min_size ?? DEFAULTS.min_size}..${a.max_size ?? DEFAULTS.max_size} instances, ${a.policies?.length ?? 0} polic${a.policies?.length === 1 ? 'y' : 'ies'}`
+  `${a.min_size ?? DEFAULTS.min_size}..${a.max_size ?? DEFAULTS.max_size} instances, ${a.policies?.length ?? 0} polic${a.policies?.length === 1 ? 'y' : 'ies'}${a.master ? `, cloning '${a.master}'` : ''}`
 
+export type AutoscalePlan = PlanEntry & {
+  want?: AutoscaleSpec
+  /** Reset by the API itself when its master is replaced: nothing to remove first. */
+  masterReplaced?: boolean
+}
+
+/**
+ * Per group: configure, keep, replace (the API has no update), or remove. `replaced` names the
+ * spec instances this deploy replaces: deleting an autoscale master resets the group's
+ * autoscale (ukc-api.md §6.9), so a configuration cloning one of them is configured again.
+ */
 export function planAutoscale(
   spec: Spec,
-  actual: Actual
-): (PlanEntry & { want?: AutoscaleSpec })[] {
-  const out: (PlanEntry & { want?: AutoscaleSpec })[] = []
+  actual: Actual,
+  replaced: ReadonlySet<string> = new Set()
+): AutoscalePlan[] {
+  const out: AutoscalePlan[] = []
   for (const g of spec.service_groups) {
     const want = g.autoscale
     const have: AutoscaleConfig | undefined = actual.autoscale.get(g.name)
     const on = have?.enabled === true
     const base = { kind: 'autoscale' as const, name: g.name, want }
     if (want && !on) out.push({ ...base, action: 'create', reason: `new: ${describe(want)}` })
-    else if (want && on && canonical(want) !== canonical(have!))
+    else if (want && on && canonical(want, want.master) !== canonical(have!, have!.master?.name))
       out.push({
         ...base,
         action: 'replace',
-        reason: `${describe(have as Partial<AutoscaleSpec>)} → ${describe(want)} (the API has no update: removed and configured anew)`
+        reason: `${describe({ ...(have as Omit<AutoscaleSpec, 'master'>), master: have!.master?.name })} → ${describe(want)} (the API has no update: removed and configured anew)`
+      })
+    else if (want && want.master && replaced.has(want.master))
+      out.push({
+        ...base,
+        action: 'replace',
+        masterReplaced: true,
+        reason: `its master '${want.master}' is replaced, which resets autoscale; configured again once the new one runs`
       })
     else if (want) out.push({ ...base, action: 'unchanged', reason: describe(want) })
     else if (on)
@@ -70,55 +93,83 @@ function explain(item: ItemResult<unknown>, group: string): string {
   return describeItem(item)
 }
 
-export async function applyAutoscale(
+/**
+ * Before the instances change: configurations the spec drops or changes are removed (the API
+ * has no update), so nothing scales on an old configuration while the new one is made.
+ */
+export async function removeAutoscale(
   client: UkcClient,
-  plan: ReturnType<typeof planAutoscale>,
+  plan: AutoscalePlan[],
   log: Logger,
   { ledger }: Progress
 ): Promise<void> {
   for (const p of plan)
     if (p.action === 'unchanged')
       ledger.set('autoscale', p.name, { action: 'unchanged', state: p.reason })
-  const reset = plan.filter(
-    (p) =>
-      (p.action === 'replace' || p.action === 'delete') && !ledger.failed('service_group', p.name)
-  )
-  const configure = plan.filter(
-    (p) =>
-      (p.action === 'create' || p.action === 'replace') && !ledger.failed('service_group', p.name)
-  )
   for (const p of plan.filter(
     (x) => x.action !== 'unchanged' && ledger.failed('service_group', x.name)
   ))
     ledger.fail('autoscale', p.name, `its service group '${p.name}' is not usable`)
-  if (reset.length + configure.length === 0) return
-  await log.group('Configuring autoscale', async () => {
-    if (reset.length > 0) {
-      const r = await client.autoscale.delete(reset.map((p) => ({ name: p.name })))
-      reset.forEach((p, i) => {
-        const item = r.items[i]
-        if (item?.ok || item?.code === ErrorCode.AutoscaleNotConfigured) {
-          if (p.action === 'delete')
-            ledger.set('autoscale', p.name, { action: 'deleted', state: 'off' })
-        } else ledger.fail('autoscale', p.name, item ? explain(item, p.name) : 'no answer')
+  const reset = plan.filter(
+    (p) =>
+      (p.action === 'delete' || (p.action === 'replace' && !p.masterReplaced)) &&
+      !ledger.failed('service_group', p.name)
+  )
+  if (reset.length === 0) return
+  await log.group(`Removing ${reset.length} autoscale configuration(s)`, async () => {
+    const r = await client.autoscale.delete(reset.map((p) => ({ name: p.name })))
+    reset.forEach((p, i) => {
+      const item = r.items[i]
+      if (item?.ok || item?.code === ErrorCode.AutoscaleNotConfigured) {
+        if (p.action === 'delete')
+          ledger.set('autoscale', p.name, { action: 'deleted', state: 'off' })
+      } else ledger.fail('autoscale', p.name, item ? explain(item, p.name) : 'no answer')
+    })
+  })
+}
+
+/**
+ * After the instances: autoscale clones its master, an instance of the group, so it is
+ * configured once that instance runs — one object a request (the API's shape), all at once.
+ */
+export async function configureAutoscale(
+  client: UkcClient,
+  plan: AutoscalePlan[],
+  log: Logger,
+  { ledger }: Progress
+): Promise<void> {
+  const wanted = plan.filter(
+    (p) =>
+      (p.action === 'create' || p.action === 'replace') &&
+      !ledger.failed('service_group', p.name) &&
+      !ledger.failed('autoscale', p.name)
+  )
+  const ready = wanted.filter((p) => {
+    const master = p.want!.master!
+    const row = ledger.get('instance', master)
+    if (row?.uuid && row.action !== 'failed') return true
+    ledger.fail(
+      'autoscale',
+      p.name,
+      `its master instance '${master}' is not running${row?.error ? ` (${row.error})` : ''}; autoscale clones it, so it is configured by the next deploy that brings it up`
+    )
+    return false
+  })
+  if (ready.length === 0) return
+  await log.group(`Configuring autoscale of ${ready.length} service group(s)`, async () => {
+    const answers = await Promise.all(
+      ready.map((p) => {
+        const { master, policies, ...sizes } = p.want!
+        return client.autoscale
+          .configure({ name: p.name, master: { name: master! }, ...sizes, policies })
+          .then((r) => r.items[0])
+          .catch((err: unknown) => err as Error)
       })
-    }
-    const ready = configure.filter((p) => !ledger.failed('autoscale', p.name))
-    const r = await client.autoscale.configure(
-      ready.map((p) => ({
-        name: p.name,
-        ...(p.want!.min_size !== undefined ? { min_size: p.want!.min_size } : {}),
-        ...(p.want!.max_size !== undefined ? { max_size: p.want!.max_size } : {}),
-        ...(p.want!.warmup_time_ms !== undefined ? { warmup_time_ms: p.want!.warmup_time_ms } : {}),
-        ...(p.want!.cooldown_time_ms !== undefined
-          ? { cooldown_time_ms: p.want!.cooldown_time_ms }
-          : {}),
-        policies: p.want!.policies
-      }))
     )
     ready.forEach((p, i) => {
-      const item = r.items[i]
-      if (item?.ok)
+      const item = answers[i]
+      if (item instanceof Error) ledger.fail('autoscale', p.name, item.message)
+      else if (item?.ok)
         ledger.set('autoscale', p.name, {
           uuid: item.value.uuid,
           action: p.action === 'create' ? 'created' : 'replaced',
@@ -127,14 +178,4 @@ export async function applyAutoscale(
       else ledger.fail('autoscale', p.name, item ? explain(item, p.name) : 'no answer')
     })
   })
-}
-
-/** For delete: autoscale goes before its group. Groups without it are fine. */
-export async function resetAutoscale(client: UkcClient, groups: string[]): Promise<void> {
-  if (groups.length === 0) return
-  try {
-    await client.autoscale.delete(groups.map((name) => ({ name })))
-  } catch {
-    // Best effort: the group delete that follows reports what matters.
-  }
 }

@@ -67,7 +67,7 @@ export async function uploadCertificates(
     const made = await createNamed(
       fresh.map((c) => ({ name: c.name, cn: c.cn, chain: c.chain!, pkey: c.pkey! })),
       (c) => c.name,
-      (list) => client.certificates.upload(list),
+      (cert) => client.certificates.upload(cert),
       async (names) =>
         byName(await client.certificates.get(names.map((name) => ({ name }))), 'certificates'),
       log

@@ -27,21 +27,20 @@ export interface Created {
   ours: boolean
 }
 
-/** The create body for a spec instance, pinned to the digest the plan resolved. */
+/**
+ * The create body for a spec instance, pinned to the image the plan resolved: `pin` is the
+ * full reference the images API answers (`user/app@sha256:…`), sent as it is.
+ */
 export function createRequest(
   spec: InstanceSpec,
-  digest: string | undefined,
+  pin: string | undefined,
   name = spec.name,
   /** Folds the server-side wait into the create: it answers once the instance runs. */
   waitMs = 0
 ): CreateInstanceRequest {
-  const ref = normaliseImageRef(spec.image)
-  const repo = ref.includes('@')
-    ? ref.slice(0, ref.indexOf('@'))
-    : ref.slice(0, ref.lastIndexOf(':'))
   const req: CreateInstanceRequest = {
     name,
-    image: digest ? `${repo}@${digest}` : spec.image,
+    image: pin ?? normaliseImageRef(spec.image),
     autostart: true
   }
   if (waitMs > 0) req.wait_timeout_ms = waitMs
@@ -62,29 +61,36 @@ export function createRequest(
   return req
 }
 
-async function lookup(client: UkcClient, name: string): Promise<Instance | undefined> {
-  const r = await client.instances.get([{ name }])
-  return r.items[0]?.ok ? r.items[0].value : undefined
+export interface NamedCreated<T> {
+  value?: T
+  error?: string
+  /** This run made it (false when a concurrent run did). */
+  ours: boolean
+  /** It was there already: why, in words. */
+  adopted?: string
 }
 
-export async function safeCreate(
-  client: UkcClient,
-  req: CreateInstanceRequest,
+/**
+ * One create that never makes two: a lost answer (timeout, reset, 5xx) is followed by a
+ * lookup by name and sent again only when nothing is there (at most CREATE_ATTEMPTS sends);
+ * a name a concurrent run took first (code 23) is adopted rather than reported as a failure.
+ * A create whose server-side wait ran out still made its object: the caller sees its state.
+ */
+export async function createOnce<T>(
+  name: string,
+  send: () => Promise<ApiResult<T>>,
+  find: () => Promise<T | undefined>,
   log: Logger
-): Promise<Created> {
-  const name = req.name!
+): Promise<NamedCreated<T>> {
   for (let attempt = 1; attempt <= CREATE_ATTEMPTS; attempt++) {
     try {
-      const r = await client.instances.create(req)
-      const item = r.items[0]
-      if (item?.ok) return { instance: item.value, ours: true }
-      // Made, but its wait ran out: the caller sees the state and reports it.
-      if (item?.timedOut) return { instance: item.value, ours: true }
+      const item = (await send()).items[0]
+      if (item?.ok || item?.timedOut) return { value: item.value, ours: true }
       if (item?.code === ErrorCode.AlreadyExists) {
-        const found = await lookup(client, name)
+        const found = await find()
         if (found)
           return {
-            instance: found,
+            value: found,
             ours: false,
             adopted: 'another run created it at the same moment; this run adopted it'
           }
@@ -96,12 +102,12 @@ export async function safeCreate(
       log.warning(
         `Creating '${name}' may or may not have worked (${err.message}); looking it up before trying again`
       )
-      const found = await lookup(client, name)
+      const found = await find()
       if (found)
         return {
-          instance: found,
+          value: found,
           ours: true,
-          adopted: 'the create request lost its answer, but the instance was made'
+          adopted: 'the create request lost its answer, but it was made'
         }
       if (attempt === CREATE_ATTEMPTS) return { error: err.message, ours: false }
       await pause(attempt)
@@ -110,75 +116,44 @@ export async function safeCreate(
   return { error: `the create was not confirmed after ${CREATE_ATTEMPTS} attempts`, ours: false }
 }
 
-export interface NamedCreated<T> {
-  value?: T
-  error?: string
-  ours: boolean
-  adopted?: string
+export async function safeCreate(
+  client: UkcClient,
+  req: CreateInstanceRequest,
+  log: Logger
+): Promise<Created> {
+  const name = req.name!
+  const r = await createOnce(
+    name,
+    () => client.instances.create(req),
+    async () => {
+      const found = (await client.instances.get([{ name }])).items[0]
+      return found?.ok ? found.value : undefined
+    },
+    log
+  )
+  return { instance: r.value, error: r.error, adopted: r.adopted, ours: r.ours }
 }
 
 /**
- * Batch creates of service groups and volumes, made as safe as instance creates: a lost
- * answer is followed by a lookup (and one more try for what is still missing), and a name a
- * concurrent run took first is adopted rather than reported as a failure.
+ * Creates of service groups, volumes and certificates: one object a request (the API's
+ * shape), all at once, each as safe as an instance create.
  */
-export async function createNamed<T extends { name: string }, R>(
+export async function createNamed<T, R>(
   items: R[],
   nameOf: (r: R) => string,
-  create: (items: R[]) => Promise<ApiResult<T>>,
+  create: (item: R) => Promise<ApiResult<T>>,
   lookup: (names: string[]) => Promise<Map<string, T>>,
   log: Logger
 ): Promise<Map<string, NamedCreated<T>>> {
-  const out = new Map<string, NamedCreated<T>>()
-  let pending = items
-  for (let attempt = 1; attempt <= CREATE_ATTEMPTS && pending.length > 0; attempt++) {
-    let result: ApiResult<T>
-    try {
-      result = await create(pending)
-    } catch (err) {
-      if (!(err instanceof UkcError) || !err.ambiguous || attempt === CREATE_ATTEMPTS) {
-        for (const r of pending)
-          out.set(nameOf(r), {
-            error: err instanceof Error ? err.message : String(err),
-            ours: false
-          })
-        return out
-      }
-      log.warning(
-        `Creating ${pending.map(nameOf).join(', ')} may or may not have worked (${err.message}); looking them up before trying again`
+  const results = await Promise.all(
+    items.map((item) =>
+      createOnce(
+        nameOf(item),
+        () => create(item),
+        async () => (await lookup([nameOf(item)])).get(nameOf(item)),
+        log
       )
-      const found = await lookup(pending.map(nameOf))
-      for (const [name, value] of found)
-        out.set(name, {
-          value,
-          ours: true,
-          adopted: 'the create request lost its answer, but it was made'
-        })
-      pending = pending.filter((r) => !found.has(nameOf(r)))
-      await pause(attempt)
-      continue
-    }
-    const taken = pending
-      .filter((_, i) => result.items[i]?.code === ErrorCode.AlreadyExists)
-      .map(nameOf)
-    const adopted = taken.length > 0 ? await lookup(taken) : new Map<string, T>()
-    pending.forEach((r, i) => {
-      const item = result.items[i]
-      const name = nameOf(r)
-      if (item?.ok) out.set(name, { value: item.value, ours: true })
-      else if (adopted.has(name))
-        out.set(name, {
-          value: adopted.get(name),
-          ours: false,
-          adopted: 'another run created it at the same moment; this run adopted it'
-        })
-      else
-        out.set(name, {
-          error: item ? describeItem(item) : 'the API answered no item',
-          ours: false
-        })
-    })
-    pending = []
-  }
-  return out
+    )
+  )
+  return new Map(items.map((item, i) => [nameOf(item), results[i]]))
 }

@@ -13,7 +13,7 @@ import { probeAll } from './health.js'
 import { Ledger, type Progress } from './ledger.js'
 import { byName, observe } from './observe.js'
 import { crashedSoon, logTails, mapLimit, retire, waitBudgetMs, waitFor } from './ops.js'
-import { applyAutoscale } from './autoscale.js'
+import { configureAutoscale, removeAutoscale } from './autoscale.js'
 import { awaitIssuance, uploadCertificates } from './certificates.js'
 import { planDeploy, planEntries, type DeployPlan, type InstancePlan } from './plan.js'
 import type { EngineOptions, Logger } from './types.js'
@@ -93,10 +93,11 @@ export async function deploy(
     return
   }
 
-  // Phase 1, in the order of order.ts: certificates, service groups, autoscale, volumes.
+  // Phase 1, in the order of order.ts: certificates, service groups, volumes; autoscale
+  // configurations the spec drops or changes go before any instance changes.
   await uploadCertificates(client, plan.certificates, actual, log, out)
   const madeGroups = await createGroups(client, plan, out, log)
-  await applyAutoscale(client, plan.autoscale, log, out)
+  await removeAutoscale(client, plan.autoscale, log, out)
   await createVolumes(client, spec, plan, out, log)
 
   // An instance whose group or volume is missing cannot be created or replaced.
@@ -234,6 +235,9 @@ export async function deploy(
     }
   }
 
+  // Autoscale clones a running instance of its group: configured once that instance runs.
+  await configureAutoscale(client, plan.autoscale, log, out)
+
   const served = [
     ...madeGroups,
     ...spec.service_groups
@@ -244,7 +248,7 @@ export async function deploy(
   await attachLogTails(client, ledger)
 }
 
-/** Service groups in one request; a domain's certificate must have made it. */
+/** Service groups, one create each (the API's shape); a domain's certificate must have made it. */
 async function createGroups(
   client: UkcClient,
   plan: DeployPlan,
@@ -276,7 +280,7 @@ async function createGroups(
         ...(g.hard_limit !== undefined ? { hard_limit: g.hard_limit } : {})
       })),
       (g) => g.name,
-      (list) => client.services.create(list),
+      (group) => client.services.create(group),
       async (names) =>
         byName(await client.services.get(names.map((name) => ({ name }))), 'service groups'),
       log
@@ -296,7 +300,7 @@ async function createGroups(
   return out
 }
 
-/** Volumes in one request. */
+/** Volumes, one create each (what the classic SDK sends). */
 async function createVolumes(
   client: UkcClient,
   spec: Spec,
@@ -312,7 +316,7 @@ async function createVolumes(
     createNamed(
       wanted.map((v) => ({ name: v.name, size_mb: v.size_mb })),
       (v) => v.name,
-      (list) => client.volumes.create(list),
+      (volume) => client.volumes.create(volume),
       async (names) => byName(await client.volumes.get(names.map((name) => ({ name }))), 'volumes'),
       log
     )

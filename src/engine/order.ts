@@ -1,7 +1,8 @@
 /**
  * The order in which object kinds are made, in one place: what a later kind refers to must
- * exist first (a domain names its certificate, autoscale needs its group, an instance joins a
- * group and mounts volumes). Deletion runs the other way round.
+ * exist first (a domain names its certificate, an instance joins a group and mounts volumes,
+ * autoscale clones a running instance of its group). Deletion runs the other way round
+ * (`delete` removes instances first, by name or UUID, then the rest in this order).
  */
 import type { Kind } from './types.js'
 
@@ -17,9 +18,9 @@ export const KIND_LABEL: Record<Kind, string> = {
 export const CREATE_ORDER: readonly Kind[] = [
   'certificate',
   'service_group',
-  'autoscale',
   'volume',
-  'instance'
+  'instance',
+  'autoscale'
 ]
 export const DELETE_ORDER: readonly Kind[] = [...CREATE_ORDER].reverse()
 

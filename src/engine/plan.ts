@@ -3,9 +3,9 @@
  * (and how), or refuse. Pure: no requests, so `plan` and `deploy` decide exactly alike.
  */
 import type { InstanceSpec, ServiceGroupSpec, Spec } from '../spec/schema.js'
-import { digestOf } from '../ukc/images.js'
+import { normaliseImageRef, shortPin } from '../ukc/images.js'
 import type { Instance, ServiceGroup } from '../ukc/types.js'
-import { planAutoscale } from './autoscale.js'
+import { planAutoscale, type AutoscalePlan } from './autoscale.js'
 import { planCertificates } from './certificates.js'
 import type { Actual } from './observe.js'
 import { byCreateOrder } from './order.js'
@@ -19,13 +19,13 @@ export interface InstancePlan extends PlanEntry {
   kind: 'instance'
   spec: InstanceSpec
   actual?: Instance
-  /** The digest the new instance will run. */
+  /** The pinned reference (`user/app@sha256:…`) the new instance will run. */
   digest?: string
 }
 
 export interface DeployPlan {
   certificates: ReturnType<typeof planCertificates>
-  autoscale: ReturnType<typeof planAutoscale>
+  autoscale: AutoscalePlan[]
   volumes: PlanEntry[]
   groups: (PlanEntry & { spec?: ServiceGroupSpec })[]
   instances: InstancePlan[]
@@ -50,11 +50,9 @@ export function instanceChanges(
   digest: string | undefined
 ): string[] {
   const changes: string[] = []
-  const haveDigest = digestOf(have.image)
-  if (digest && haveDigest !== digest)
-    changes.push(
-      `image ${want.image} → ${digest.slice(0, 19)}… (running ${haveDigest?.slice(0, 19) ?? have.image}…)`
-    )
+  // Both sides are full pinned references (`user/app@sha256:…`), as the API reports them.
+  if (digest && normaliseImageRef(have.image) !== normaliseImageRef(digest))
+    changes.push(`image ${want.image} → ${shortPin(digest)} (running ${shortPin(have.image)})`)
   if ((want.memory_mb ?? DEFAULTS.memory_mb) !== (have.memory_mb ?? DEFAULTS.memory_mb))
     changes.push(`memory_mb ${have.memory_mb} → ${want.memory_mb ?? DEFAULTS.memory_mb}`)
   if ((want.vcpus ?? DEFAULTS.vcpus) !== (have.vcpus ?? DEFAULTS.vcpus))
@@ -91,7 +89,12 @@ export function instanceChanges(
     )
     .sort()
   if (!sameList(wantVols, haveVols)) changes.push('volumes')
-  if (want.features.includes('delete-on-stop') !== (have.features ?? []).includes('delete-on-stop'))
+  // The classic API does not report `features` (ukc-api.md §0.1): only an answer that carries
+  // them can show a change; their absence is not one.
+  if (
+    have.features !== undefined &&
+    want.features.includes('delete-on-stop') !== have.features.includes('delete-on-stop')
+  )
     changes.push('features')
   return changes
 }
@@ -194,7 +197,7 @@ export function planDeploy(
       return {
         ...base,
         action: 'create',
-        reason: digest ? `new, image ${digest.slice(0, 19)}…` : 'new'
+        reason: digest ? `new, image ${shortPin(digest)}` : 'new'
       }
     if (!digest) {
       const why = actual.imageErrors.get(want.image) ?? 'the registry does not know it'
@@ -221,7 +224,11 @@ export function planDeploy(
       blockers.push(`certificate '${name}' is neither in the spec nor in the account`)
   return {
     certificates: planCertificates(spec, actual),
-    autoscale: planAutoscale(spec, actual),
+    autoscale: planAutoscale(
+      spec,
+      actual,
+      new Set(instances.filter((p) => p.action === 'replace').map((p) => p.name))
+    ),
     volumes,
     groups,
     instances,

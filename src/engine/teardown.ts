@@ -1,6 +1,6 @@
 /**
  * Deleting a set of objects of several kinds, in the reverse of the order they are made
- * (order.ts): instances (drained first when asked), volumes, autoscale, service groups,
+ * (order.ts): autoscale, instances (drained first when asked), volumes, service groups,
  * certificates — one request per kind. Already gone counts as done.
  */
 import type { UkcClient } from '../ukc/client.js'

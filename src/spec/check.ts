@@ -62,6 +62,18 @@ export function checkSpec(spec: Spec, problems: Problems): void {
         `autoscale min_size (${a.min_size}) must not be greater than max_size (${a.max_size})`,
         `service_groups.${g.name}`
       )
+    if (a && a.master === undefined)
+      problems.add(
+        g.where,
+        `autoscale clones an instance of the group, but no instance in the spec joins '${g.name}'; add one with 'service_group: ${g.name}' or name it in 'autoscale.master'`,
+        `service_groups.${g.name}.autoscale`
+      )
+    else if (a && !spec.instances.some((i) => i.name === a.master && i.service_group === g.name))
+      problems.add(
+        g.where,
+        `autoscale.master '${a.master}' must be an instance of the spec in service group '${g.name}' (autoscale clones it)`,
+        `service_groups.${g.name}.autoscale.master`
+      )
     if (a && new Set(a.policies.map((p) => p.name)).size !== a.policies.length)
       problems.add(g.where, 'two autoscale policies have the same name', `service_groups.${g.name}`)
     const ports = g.services.map((s) => s.port)

@@ -63,6 +63,10 @@ export function previewSpec(spec: Spec, pr: number): { spec: Spec; notices: stri
       return {
         ...g,
         name: rename(g.name),
+        autoscale: g.autoscale && {
+          ...g.autoscale,
+          master: g.autoscale.master && rename(g.autoscale.master)
+        },
         domains: g.domains
           .filter((d) => !d.name.endsWith('.'))
           .map((d) => ({ name: rename(d.name) }))

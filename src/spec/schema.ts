@@ -24,6 +24,11 @@ export interface DomainSpec {
 }
 
 export interface AutoscaleSpec {
+  /**
+   * The spec instance autoscale clones (the API's `master`, an instance in the group);
+   * defaults to the spec's first instance in the group.
+   */
+  master?: string
   min_size?: number
   max_size?: number
   warmup_time_ms?: number
@@ -217,6 +222,7 @@ const policy: Reader<AutoscalePolicy> = (node, path, ctx) => {
 
 const autoscale = obj(
   {
+    master: opt(name),
     min_size: opt(int({ min: 0, max: 1000 })),
     max_size: opt(int({ min: 0, max: 1000 })),
     warmup_time_ms: opt(int({ min: 1 })),
@@ -410,5 +416,8 @@ export function readSpec(root: PNode, source: string, ctx: ReadCtx): Spec | unde
       ]
     })
   }
+  for (const g of spec.service_groups)
+    if (g.autoscale && g.autoscale.master === undefined)
+      g.autoscale.master = spec.instances.find((i) => i.service_group === g.name)?.name
   return spec
 }

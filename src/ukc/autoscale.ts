@@ -18,9 +18,14 @@ export class AutoscaleApi extends Scope {
     super(t, 'services', 'service_groups')
   }
 
-  /** Configurations for several groups in one request. Code 28: not enabled for the account. */
-  configure(items: readonly (ObjectRef & AutoscaleConfigRequest)[]): Promise<ApiResult<GroupRef>> {
-    return this.batch('POST', '/autoscale', checkRefs(items))
+  /**
+   * One group's configuration: the API takes one object (OpenAPI `create-autoscale-config`,
+   * the classic SDK), naming the group and the instance it clones (`master`). Code 28: not
+   * enabled for the account.
+   */
+  configure(config: ObjectRef & AutoscaleConfigRequest): Promise<ApiResult<GroupRef>> {
+    const [body] = checkRefs([config])
+    return this.t.call({ method: 'POST', path: '/services/autoscale', body, plural: this.plural })
   }
 
   configureOne(groupUuid: string, config: AutoscaleConfigRequest): Promise<ApiResult<GroupRef>> {

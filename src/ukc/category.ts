@@ -74,13 +74,13 @@ export class Category<T> extends Scope {
   }
 }
 
-/** Categories that create a list of objects in one request (service groups, volumes, certificates). */
-export class ListCategory<T, New extends { name?: string }> extends Category<T> {
-  create(items: readonly New[]): Promise<ApiResult<T>> {
-    return this.batch(
-      'POST',
-      '',
-      items.map((i) => (i.name !== undefined ? { ...i, name: checkName(i.name) } : i))
-    )
+/**
+ * Categories whose create takes one object per request (service groups, volumes,
+ * certificates): the shape the official classic SDK sends (ukc-api.md §0.1).
+ */
+export class CreatableCategory<T, New extends { name?: string }> extends Category<T> {
+  create(item: New): Promise<ApiResult<T>> {
+    const body = item.name !== undefined ? { ...item, name: checkName(item.name) } : item
+    return this.t.call({ method: 'POST', path: `/${this.path}`, body, plural: this.plural })
   }
 }

@@ -1,16 +1,16 @@
 /** Certificates (ukc-api.md §8): uploaded TLS certificates and the ones the platform issues. */
-import { ListCategory } from './category.js'
+import { CreatableCategory } from './category.js'
 import type { ApiResult } from './envelope.js'
 import type { Transport } from './transport.js'
 import type { Certificate, UploadCertificateRequest } from './types.js'
 
-export class CertificatesApi extends ListCategory<Certificate, UploadCertificateRequest> {
+export class CertificatesApi extends CreatableCategory<Certificate, UploadCertificateRequest> {
   constructor(t: Transport) {
     super(t, 'certificates', 'certificates')
   }
 
-  /** The key travels in the body only; the transport redacts it from debug output. */
-  upload(certs: readonly UploadCertificateRequest[]): Promise<ApiResult<Certificate>> {
-    return this.create(certs)
+  /** One certificate; the key travels in the body only, and the transport redacts it from debug output. */
+  upload(cert: UploadCertificateRequest): Promise<ApiResult<Certificate>> {
+    return this.create(cert)
   }
 }

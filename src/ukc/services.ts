@@ -1,9 +1,9 @@
 /** Service groups (ukc-api.md §7): published ports, domains, load balancing. Deleting one is refused while instances are attached. */
-import { ListCategory } from './category.js'
+import { CreatableCategory } from './category.js'
 import type { Transport } from './transport.js'
 import type { NewServiceGroup, ServiceGroup } from './types.js'
 
-export class ServicesApi extends ListCategory<ServiceGroup, NewServiceGroup> {
+export class ServicesApi extends CreatableCategory<ServiceGroup, NewServiceGroup> {
   constructor(t: Transport) {
     super(t, 'services', 'service_groups')
   }

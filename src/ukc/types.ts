@@ -76,6 +76,7 @@ export interface Instance {
   vcpus?: number
   args?: string[]
   env?: Record<string, string>
+  /** Only the new platform answers it; the classic GET has no `features` (ukc-api.md §0.1). */
   features?: string[]
   start_count?: number
   restart_count?: number
@@ -224,9 +225,8 @@ export interface AutoscaleConfigRequest {
   max_size?: number
   warmup_time_ms?: number
   cooldown_time_ms?: number
-  /** The instance autoscale clones ([C] OpenAPI). */
-  master?: ObjectRef
-  create_args?: { template: ObjectRef }
+  /** The instance autoscale clones, one in the group ([C] OpenAPI 0.6.0, classic SDK until 2025-05). */
+  master: ObjectRef
   policies?: AutoscalePolicy[]
 }
 
@@ -243,6 +243,7 @@ export interface AutoscaleConfig {
 }
 
 export interface Image {
+  /** The full pinned reference, `user/app@sha256:<hex>` (OpenAPI `image.digest` example). */
   digest: string
   tags: string[]
   initrd?: boolean

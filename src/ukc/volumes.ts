@@ -1,11 +1,11 @@
 /** Volumes (ukc-api.md §12): persistent storage, attached to stopped instances. */
-import { ListCategory } from './category.js'
+import { CreatableCategory } from './category.js'
 import type { ApiResult } from './envelope.js'
 import { checkRefs } from './scope.js'
 import type { Transport } from './transport.js'
 import type { AttachItem, CreateVolumeRequest, DetachItem, ObjectRef, Volume } from './types.js'
 
-export class VolumesApi extends ListCategory<Volume, CreateVolumeRequest> {
+export class VolumesApi extends CreatableCategory<Volume, CreateVolumeRequest> {
   constructor(t: Transport) {
     super(t, 'volumes', 'volumes')
   }

@@ -112,7 +112,7 @@ describe('creates are never duplicated', () => {
     ).toHaveLength(3)
     expect(run.json('instance-uuids')).toHaveLength(3)
     expect(run.stdout).toContain("Creating 'api' may or may not have worked")
-    expect(run.stdout).toContain('the create request lost its answer, but the instance was made')
+    expect(run.stdout).toContain('the create request lost its answer, but it was made')
   })
 
   it('two runs of the same deploy at once converge to one set, and the loser says so', async () => {

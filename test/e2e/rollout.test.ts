@@ -113,7 +113,9 @@ describe('rolling rollout', () => {
     expect(writes()).toEqual([])
     api.emu.pushImage('acme/app:1')
     const moved = await runAction({ ...base(), spec: specFor('acme/app:1') })
-    expect(moved.json('plan')[1].reason).toMatch(/^image acme\/app:1 → sha256:/)
+    expect(moved.json('plan')[1].reason).toMatch(
+      /^image acme\/app:1 → acme\/app@sha256:[0-9a-f]{12}…/
+    )
     expect(moved.json('instances')[0].action).toBe('replaced')
   })
 

@@ -131,11 +131,14 @@ ${extra}instances:
   it('is configured, kept, replaced when it differs, and reset when the spec drops it', async () => {
     const first = await run(spec(scaled(4)))
     expect(first.code).toBe(0)
-    expect(first.summary).toMatch(/\| web \| created \| 1\.\.4 instances, 2 policies \|/)
+    expect(first.summary).toMatch(
+      /\| web \| created \| 1\.\.4 instances, 2 policies, cloning 'api' \|/
+    )
     const conf = (await api.call('GET', '/services/autoscale', [{ name: 'web' }])).json.data
       .service_groups[0]
     expect(conf).toMatchObject({
       enabled: true,
+      master: { name: 'api' },
       max_size: 4,
       policies: [{ name: 'cpu' }, { name: 'burst' }]
     })
@@ -227,7 +230,7 @@ describe('volumes across deploys, and deleting in reverse order', () => {
     ).toBe('success')
   })
 
-  it('delete with a spec goes instances → volumes → autoscale → groups → certificates', async () => {
+  it('delete with a spec goes instances → autoscale → volumes → groups → certificates', async () => {
     const spec = `certificates:\n  - { name: app-cert, cn: app.example.com, chain: "\${C}", pkey: "\${K}" }\nservice_groups:\n  - { name: web, services: ${https}, domains: [{ name: app.example.com., certificate: app-cert }], autoscale: { max_size: 2 } }\nvolumes: [{ name: data, size_mb: 16 }]\ninstances:\n  - { name: api, image: nginx:latest, service_group: web, volumes: [{ name: data, at: /d, readonly: true }] }\n`
     const env = { C: CERT, K: KEY }
     expect((await run(spec, {}, env)).code).toBe(0)
@@ -236,8 +239,8 @@ describe('volumes across deploys, and deleting in reverse order', () => {
     expect(del.code).toBe(0)
     expect(writes()).toEqual([
       'DELETE /v1/instances',
-      'DELETE /v1/volumes',
       'DELETE /v1/services/autoscale',
+      'DELETE /v1/volumes',
       'DELETE /v1/services',
       'DELETE /v1/certificates'
     ])

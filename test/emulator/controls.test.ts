@@ -103,7 +103,7 @@ describe('controls over HTTP (for the standalone emulator)', () => {
 
   it('pushes images, sets config, injects faults, reads the journal and resets', async () => {
     const pushed = await admin('POST', '/images', { tag: 'acme/app:1' })
-    expect(pushed.json.data.digest).toMatch(/^sha256:[0-9a-f]{64}$/)
+    expect(pushed.json.data.digest).toMatch(/^[a-z0-9/-]+@sha256:[0-9a-f]{64}$/)
     expect((await admin('PUT', '/config', { boot_delay_ms: 5 })).status).toBe(200)
     expect(
       (await admin('POST', '/faults', { path: '/v1/volumes', kind: 'status', status: 503 })).status

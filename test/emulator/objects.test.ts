@@ -81,16 +81,27 @@ describe('service groups', () => {
     expect(www.json.data.service_groups[0].status).toBe('error')
   })
 
-  it('a group named without a domain gets <name>-<8 random>; batch create answers per item', async () => {
-    const r = await api.call('POST', '/services', [
-      { name: 'api', services: [https443] },
-      { name: 'api', services: [https443] }
-    ])
-    expect(r.json.status).toBe('partial_success')
+  it('a group named without a domain gets <name>-<8 random>; a taken name is code 23', async () => {
+    const r = await api.call('POST', '/services', { name: 'api', services: [https443] })
+    expect(r.json.status).toBe('success')
     expect(r.json.data.service_groups[0].domains[0].fqdn).toMatch(
       /^api-[a-z0-9]{8}\.fra0\.kraft\.host$/
     )
+    const again = await api.call('POST', '/services', { name: 'api', services: [https443] })
+    expect(again.json.data.service_groups[0]).toMatchObject({ status: 'error', error: 23 })
   })
+
+  it.each([
+    ['/services', { name: 'api', services: [https443] }, 'not an array'],
+    ['/services/autoscale', { name: 'g', master: { name: 'a' } }, 'not an array']
+  ])(
+    'POST %s takes one object; an array is refused with 400 naming the shape',
+    async (path, one, words) => {
+      const r = await api.call('POST', path, [one])
+      expect(r.status).toBe(400)
+      expect(JSON.stringify(r.json)).toContain(words)
+    }
+  )
 
   it('refuses to delete a group that still has instances, then deletes it when empty', async () => {
     await api.call('POST', '/services', { name: 'g', services: [https443] })
@@ -294,9 +305,13 @@ describe('autoscale', () => {
       status: 'unconfigured',
       enabled: false
     })
-    const c = await api.call('POST', '/services/autoscale', [
-      { name: 'g', min_size: 1, max_size: 4, master: { name: 'a' }, policies: [step] }
-    ])
+    const c = await api.call('POST', '/services/autoscale', {
+      name: 'g',
+      min_size: 1,
+      max_size: 4,
+      master: { name: 'a' },
+      policies: [step]
+    })
     expect(c.json.status).toBe('success')
     const got = (await api.call('GET', `/services/${g.uuid}/autoscale`)).json.data.service_groups[0]
     expect(got).toMatchObject({
@@ -351,7 +366,8 @@ describe('autoscale', () => {
   ])('refuses the steps %j', async (steps, message) => {
     const g = (await api.call('POST', '/services', { name: 'g', services: [https443] })).json.data
       .service_groups[0]
-    await api.call('POST', '/services/autoscale', [{ name: 'g' }])
+    await api.call('POST', '/instances', { ...inst, name: 'a', service_group: { name: 'g' } })
+    await api.call('POST', '/services/autoscale', { name: 'g', master: { name: 'a' } })
     const r = await api.call('POST', `/services/${g.uuid}/autoscale/policies`, { ...step, steps })
     expect(r.status).toBe(400)
     expect(r.json.message).toContain(message)
@@ -359,12 +375,18 @@ describe('autoscale', () => {
 
   it('says "Autoscale not enabled for your account" (code 28) when the account lacks it, and 29 out of range', async () => {
     await api.call('POST', '/services', { name: 'g', services: [https443] })
+    await api.call('POST', '/instances', { ...inst, name: 'a', service_group: { name: 'g' } })
     expect(
-      (await api.call('POST', '/services/autoscale', [{ name: 'g', max_size: 99 }])).json.data
-        .service_groups[0].error
+      (
+        await api.call('POST', '/services/autoscale', {
+          name: 'g',
+          max_size: 99,
+          master: { name: 'a' }
+        })
+      ).json.data.service_groups[0].error
     ).toBe(29)
     api.emu.configure({ autoscale_enabled: false })
-    const r = await api.call('POST', '/services/autoscale', [{ name: 'g' }])
+    const r = await api.call('POST', '/services/autoscale', { name: 'g', master: { name: 'a' } })
     expect(r.json.data.service_groups[0]).toMatchObject({
       error: 28,
       message: 'Autoscale not enabled for your account'
@@ -376,17 +398,31 @@ describe('images', () => {
   it('resolves a tag to its digest, and follows the tag when a new digest is pushed', async () => {
     const first = api.emu.pushImage('acme/api:stable')
     const r1 = await api.call('GET', '/images/list', [{ tag: 'acme/api:stable' }])
+    // `digest` is the full pinned reference (OpenAPI `image.digest` example).
     expect(r1.json.data.images[0]).toMatchObject({
-      digest: first.digest,
+      digest: `acme/api@${first.digest}`,
       tags: ['acme/api:stable']
     })
     await api.call('POST', '/instances', { image: 'acme/api:stable', name: 'a' })
     const second = api.emu.pushImage('acme/api:stable')
     expect(second.digest).not.toBe(first.digest)
     const r2 = await api.call('GET', '/images?tag=acme/api:stable')
-    expect(r2.json.data.images[0].digest).toBe(second.digest)
+    expect(r2.json.data.images[0].digest).toBe(`acme/api@${second.digest}`)
     const a = (await api.call('GET', '/instances', [{ name: 'a' }])).json.data.instances[0]
     expect(a.image).toBe(`acme/api@${first.digest}`)
+    expect(a).not.toHaveProperty('features')
+    const byDigest = await api.call('GET', '/images/list', [{ digest: a.image }])
+    expect(byDigest.json.data.images[0].tags).toEqual([])
+  })
+
+  it('a create pins by the full reference; a reference pinned twice names no image', async () => {
+    const img = api.emu.pushImage('acme/api:stable')
+    const pin = `acme/api@${img.digest}`
+    const ok = await api.call('POST', '/instances', { image: pin, name: 'a' })
+    expect(ok.json.data.instances[0]).toMatchObject({ status: 'success' })
+    const twice = await api.call('POST', '/instances', { image: `acme/api@${pin}`, name: 'b' })
+    expect(twice.json.data.instances[0]).toMatchObject({ status: 'error', error: 8 })
+    expect(twice.json.data.instances[0].message).toContain('No image')
   })
 
   it('in strict mode, an unknown image fails the create with code 8', async () => {
@@ -436,8 +472,13 @@ describe('quotas', () => {
     ).toBe(19)
     await api.call('POST', '/volumes', { size_mb: 8 })
     expect((await api.call('POST', '/volumes', { size_mb: 8 })).json.data.volumes[0].error).toBe(19)
+    // Outside the OpenAPI's 16..4096 the request is malformed; inside it, the account decides.
     expect(
-      (await api.call('POST', '/instances', { ...inst, name: 'd', memory_mb: 9000 })).json.data
+      (await api.call('POST', '/instances', { ...inst, name: 'd', memory_mb: 9000 })).status
+    ).toBe(400)
+    api.emu.setQuotas({ limits: { max_memory_mb: 1024 } })
+    expect(
+      (await api.call('POST', '/instances', { ...inst, name: 'd', memory_mb: 2048 })).json.data
         .instances[0].error
     ).toBe(7)
   })

@@ -147,9 +147,11 @@ describe('instances', () => {
 describe('service groups, volumes, certificates', () => {
   it('creates, gets and deletes service groups; refuses to delete one in use (15)', async () => {
     const c = client()
-    const g = await c.services.create([
-      { name: 'web', services: [https443], domains: [{ name: 'myapp' }] }
-    ])
+    const g = await c.services.create({
+      name: 'web',
+      services: [https443],
+      domains: [{ name: 'myapp' }]
+    })
     expect(g.items[0].value.domains).toEqual([{ fqdn: 'myapp.fra0.kraft.host' }])
     await c.instances.create({ name: 'a', image: 'nginx:latest', service_group: { name: 'web' } })
     const refused = await c.services.delete([{ name: 'web' }])
@@ -161,7 +163,7 @@ describe('service groups, volumes, certificates', () => {
 
   it('creates, attaches, detaches and deletes volumes', async () => {
     const c = client()
-    const v = await c.volumes.create([{ name: 'data', size_mb: 64 }])
+    const v = await c.volumes.create({ name: 'data', size_mb: 64 })
     expect(v.items[0].value.state).toBe('available')
     await c.instances.create({ name: 'a', image: 'nginx:latest' })
     expect(
@@ -176,14 +178,12 @@ describe('service groups, volumes, certificates', () => {
 
   it('uploads, lists and deletes certificates', async () => {
     const c = client()
-    const up = await c.certificates.upload([
-      {
-        name: 'app-cert',
-        cn: 'app.example.com',
-        chain: fixture('app.example.com.crt.pem'),
-        pkey: fixture('app.example.com.key.pem')
-      }
-    ])
+    const up = await c.certificates.upload({
+      name: 'app-cert',
+      cn: 'app.example.com',
+      chain: fixture('app.example.com.crt.pem'),
+      pkey: fixture('app.example.com.key.pem')
+    })
     expect(up.status).toBe('success')
     expect((await c.certificates.get([{ name: 'app-cert' }])).items[0].value).toMatchObject({
       common_name: 'app.example.com',
@@ -196,11 +196,14 @@ describe('service groups, volumes, certificates', () => {
 describe('autoscale, images, quotas', () => {
   it('configures autoscale with policies and reads it back', async () => {
     const c = client()
-    const g = (await c.services.create([{ name: 'web', services: [https443] }])).items[0].value
+    const g = (await c.services.create({ name: 'web', services: [https443] })).items[0].value
     await c.instances.create({ name: 'a', image: 'nginx:latest', service_group: { name: 'web' } })
-    const conf = await c.autoscale.configure([
-      { name: 'web', min_size: 1, max_size: 3, master: { name: 'a' } }
-    ])
+    const conf = await c.autoscale.configure({
+      name: 'web',
+      min_size: 1,
+      max_size: 3,
+      master: { name: 'a' }
+    })
     expect(conf.status).toBe('success')
     await c.autoscale.addPolicy(g.uuid, {
       name: 'cpu',
@@ -229,9 +232,9 @@ describe('autoscale, images, quotas', () => {
 
   it('reports autoscale not enabled for the account as code 28', async () => {
     const c = client()
-    await c.services.create([{ name: 'web', services: [https443] }])
+    await c.services.create({ name: 'web', services: [https443] })
     api.emu.configure({ autoscale_enabled: false })
-    const r = await c.autoscale.configure([{ name: 'web' }])
+    const r = await c.autoscale.configure({ name: 'web', master: { name: 'a' } })
     expect(r.items[0]).toMatchObject({ ok: false, code: 28, codeName: 'AutoscaleDisabled' })
   })
 
@@ -239,12 +242,13 @@ describe('autoscale, images, quotas', () => {
     const c = client()
     const first = api.emu.pushImage('acme/api:stable')
     const m = await c.images.resolve(['acme/api:stable', 'nginx', 'acme/api@sha256:abc'])
-    expect(m.get('acme/api:stable')).toEqual({ digest: first.digest })
-    expect(m.get('nginx')?.digest).toMatch(/^sha256:/)
-    expect(m.get('acme/api@sha256:abc')).toEqual({ digest: 'sha256:abc' })
+    // The full pinned reference, as the images API answers `digest`.
+    expect(m.get('acme/api:stable')).toEqual({ digest: `acme/api@${first.digest}` })
+    expect(m.get('nginx')?.digest).toMatch(/^nginx@sha256:[0-9a-f]{64}$/)
+    expect(m.get('acme/api@sha256:abc')).toEqual({ digest: 'acme/api@sha256:abc' })
     const second = api.emu.pushImage('acme/api:stable')
     expect((await c.images.resolve(['acme/api:stable'])).get('acme/api:stable')?.digest).toBe(
-      second.digest
+      `acme/api@${second.digest}`
     )
     api.emu.configure({ strict_images: true })
     expect((await c.images.resolve(['acme/none:1'])).get('acme/none:1')).toEqual({
