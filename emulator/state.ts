@@ -151,7 +151,7 @@ export interface Quotas {
   }
 }
 
-/** Defaults from the new docs' example account (ukc-api.md §11). */
+/** Defaults from the new docs' example account (ukc-api.md §11), within the classic OpenAPI's ranges. */
 export function defaultQuotas(): Quotas {
   return {
     hard: {
@@ -171,7 +171,8 @@ export function defaultQuotas(): Quotas {
       max_vcpus: 1,
       min_volume_mb: 8,
       max_volume_mb: 20480,
-      min_autoscale_size: 0,
+      // Classic OpenAPI user_quota_limits: min_autoscale_size is at least 1.
+      min_autoscale_size: 1,
       max_autoscale_size: 16
     }
   }

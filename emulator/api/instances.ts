@@ -420,7 +420,11 @@ async function wait(ctx: Ctx, req: Req, list: ReturnType<typeof waitItem>[]): Pr
           req.signal
         )
         const after = ctx.store.instances.get(inst.uuid)
-        return { uuid: inst.uuid, name: inst.name, state: after ? after.state : 'deleted' }
+        // Assumption (no source says what a classic wait answers for an instance that went
+        // away while it waited, e.g. delete-on-stop): the classic states have no `deleted`,
+        // so it is answered like any unknown instance, code 8.
+        if (!after) throw new ItemError(8, `No instance with UUID '${inst.uuid}'`)
+        return { uuid: inst.uuid, name: inst.name, state: after.state }
       })
     )
   )

@@ -35,6 +35,9 @@ export async function waitForRefs(
     if (!item) return { ok: false, error: 'the wait answered no item for it' }
     if (item.ok)
       return { ok: true, state: item.value.state, uuid: item.value.uuid, name: item.value.name }
+    // Waiting for `stopped`, an instance that is gone has stopped for good (delete-on-stop).
+    if (state === 'stopped' && item.code === ErrorCode.NotFound)
+      return { ok: true, state: 'stopped', uuid: refs[i].uuid, name: refs[i].name }
     const error = item.timedOut
       ? `still ${item.value.state ?? 'not there'} when the timeout ran out (wanted ${state})`
       : describeItem(item)

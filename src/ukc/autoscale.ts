@@ -28,10 +28,6 @@ export class AutoscaleApi extends Scope {
     return this.t.call({ method: 'POST', path: '/services/autoscale', body, plural: this.plural })
   }
 
-  configureOne(groupUuid: string, config: AutoscaleConfigRequest): Promise<ApiResult<GroupRef>> {
-    return this.one('POST', groupUuid, 'autoscale', config)
-  }
-
   /** Items of unconfigured groups come back with status `unconfigured` (ok, `enabled: false`). */
   get(refs: readonly ObjectRef[]): Promise<ApiResult<AutoscaleConfig>> {
     return this.batch('GET', '/autoscale', checkRefs(refs))

@@ -69,8 +69,12 @@ export class InstancesApi extends Category<Instance> {
     })
   }
 
+  /** Local scope takes its options as query parameters (OpenAPI start-instance-by-uuid). */
   startOne(uuid: string, opts: StartItem = {}): Promise<ApiResult<StateChange>> {
-    return this.one('PUT', uuid, 'start', opts, { timeoutMs: waitingTimeout(opts.wait_timeout_ms) })
+    return this.one('PUT', uuid, 'start', undefined, {
+      query: { wait_timeout_ms: opts.wait_timeout_ms },
+      timeoutMs: waitingTimeout(opts.wait_timeout_ms)
+    })
   }
 
   /** Stop does not block; follow it with `wait` for `stopped`. */
@@ -78,8 +82,11 @@ export class InstancesApi extends Category<Instance> {
     return this.batch('PUT', '/stop', checkRefs(items))
   }
 
+  /** Local scope takes its options as query parameters (OpenAPI stop-instance-by-uuid). */
   stopOne(uuid: string, opts: StopItem = {}): Promise<ApiResult<StateChange>> {
-    return this.one('PUT', uuid, 'stop', opts)
+    return this.one('PUT', uuid, 'stop', undefined, {
+      query: { force: opts.force, drain_timeout_ms: opts.drain_timeout_ms }
+    })
   }
 
   /**
@@ -97,17 +104,14 @@ export class InstancesApi extends Category<Instance> {
     })
   }
 
-  waitOne(uuid: string, opts: WaitItem = {}): Promise<ApiResult<StateChange>> {
-    return this.one('GET', uuid, 'wait', opts, { timeoutMs: waitingTimeout(opts.timeout_ms ?? -1) })
-  }
-
   /** Console output; `offset` < 0 counts from the end, `limit` is at most 16383 bytes. */
   logs(items: readonly (ObjectRef & LogItem)[]): Promise<ApiResult<InstanceLog>> {
     return this.batch('GET', '/log', checkRefs(items))
   }
 
-  logOne(uuid: string, opts: LogItem = {}): Promise<ApiResult<InstanceLog>> {
-    return this.one('GET', uuid, 'log', opts)
+  /** The last 4 KiB (the API's default window); local scope takes no options. */
+  logOne(uuid: string): Promise<ApiResult<InstanceLog>> {
+    return this.one('GET', uuid, 'log')
   }
 
   metrics(refs?: readonly ObjectRef[]): Promise<ApiResult<InstanceMetrics>> {

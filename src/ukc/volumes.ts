@@ -14,16 +14,8 @@ export class VolumesApi extends CreatableCategory<Volume, CreateVolumeRequest> {
     return this.batch('PUT', '/attach', checkRefs(items))
   }
 
-  attachOne(uuid: string, item: AttachItem): Promise<ApiResult<Volume>> {
-    return this.one('PUT', uuid, 'attach', item)
-  }
-
   /** Without `from`, detaches from every instance. */
   detach(items: readonly (ObjectRef & DetachItem)[]): Promise<ApiResult<Volume>> {
     return this.batch('PUT', '/detach', checkRefs(items))
-  }
-
-  detachOne(uuid: string, item: DetachItem = {}): Promise<ApiResult<Volume>> {
-    return this.one('PUT', uuid, 'detach', item)
   }
 }

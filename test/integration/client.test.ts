@@ -107,9 +107,9 @@ describe('instances', () => {
     )
     await c.instances.stopOne(uuid, { drain_timeout_ms: 10 })
     expect(
-      (await c.instances.waitOne(uuid, { state: 'stopped', timeout_ms: 5000 })).items[0].value.state
+      (await c.instances.wait([{ uuid, state: 'stopped', timeout_ms: 5000 }])).items[0].value.state
     ).toBe('stopped')
-    const log = await c.instances.logOne(uuid, { offset: 0, limit: 4096 })
+    const log = await c.instances.logOne(uuid)
     expect(decodeLog(log.items[0].value)).toContain('stopped by user')
     expect((await c.instances.deleteOne(uuid)).status).toBe('success')
     expect(() => c.instances.getOne('web')).toThrow(/not a UUID/)
@@ -172,7 +172,7 @@ describe('service groups, volumes, certificates', () => {
     expect((await c.volumes.get([{ name: 'data' }])).items[0].value.attached_to).toEqual([
       expect.objectContaining({ name: 'a' })
     ])
-    expect((await c.volumes.detachOne(v.items[0].value.uuid)).status).toBe('success')
+    expect((await c.volumes.detach([{ name: 'data' }])).status).toBe('success')
     expect((await c.volumes.delete([{ name: 'data' }])).status).toBe('success')
   })
 
