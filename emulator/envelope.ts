@@ -40,6 +40,7 @@ export function requestError(httpStatus: number, message?: string, code?: number
   return { status: httpStatus, body }
 }
 
+/** 401 (the classic SDK's metro probe); Assumption: the body, which no source shows. */
 export const unauthorized = (): Res => ({
   status: 401,
   body: { status: 'error', errors: [{ status: 401 }] }
@@ -80,6 +81,7 @@ export function each<T extends { ref: Ref }>(plural: string, list: T[], fn: (it:
 }
 
 export function toErrorResponse(err: unknown): Res {
+  // 400 for invalid requests: the docs name it for some cases; Assumption: for all of them.
   if (err instanceof BadRequest) return requestError(400, err.message, err.code)
   const message = err instanceof Error ? err.message : String(err)
   return requestError(500, `Internal emulator error: ${message}`)

@@ -82,6 +82,8 @@ export class Lifecycle {
     inst.stop_reason = inst.exit_code = inst.stop_code = undefined
     this.log(inst, `Powered by Unikraft; booting ${inst.image}`)
     const began = Date.now()
+    // Assumption: boot and stop take the emulator's `boot_delay_ms`/`stop_delay_ms` (docs:
+    // "milliseconds"; the exact timing is not specified, ukc-api.md §14).
     this.schedule(inst, this.timing.bootDelayMs, () => {
       this.transition(inst, 'running')
       inst.start_count++
@@ -103,7 +105,8 @@ export class Lifecycle {
     this.schedule(inst, 10000, () => (inst.restart_attempt = 0))
     const stz = inst.scale_to_zero
     if (stz && stz.policy !== 'off') {
-      // Nothing sends traffic to an emulated instance, so it idles out after its cooldown.
+      // Assumption: nothing sends traffic to an emulated instance, so it idles out after its
+      // cooldown (ukc-api.md §14).
       this.schedule(inst, stz.cooldown_time_ms, () => {
         this.transition(inst, 'standby')
         inst.stop_reason = STOP_REASON.scaleToZero

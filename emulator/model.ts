@@ -120,6 +120,7 @@ export function planDomains(
       if (RESERVED.has(name)) throw new ItemError(7, `The subdomain '${name}' is reserved`)
       fqdn = `${name}.${settings.metroDomain}`
     }
+    // Assumption: the code for a domain in use is not published; 23 (AlreadyExists) is plausible.
     if (taken.has(fqdn)) throw new ItemError(23, `The domain '${fqdn}' is already in use`)
     taken.add(fqdn)
     if (d.certificate) {
@@ -156,6 +157,7 @@ export function takeDomains(ctx: Ctx, planned: ReturnType<typeof planDomains>): 
       serial_number: randomAlnum(16)
     }
     ctx.store.certificates.set(cert.uuid, cert)
+    // Assumption: issuance time is the emulator's `cert_delay_ms` (real DNS-01 takes minutes).
     const t = setTimeout(() => {
       if (ctx.store.certificates.get(cert.uuid) === cert)
         cert.state = ctx.settings.certFailure ? 'error' : 'valid'

@@ -51,7 +51,8 @@ export function pushImage(
 }
 
 /**
- * Resolves what a user wrote to one image. Unknown tags fail in strict mode; otherwise
+ * Resolves what a user wrote to one image. Unknown tags fail in strict mode (what the real
+ * registry does); otherwise — a convenience of the emulator, not API behaviour —
  * they are registered with a digest derived from the name, so a demo needs no seeding.
  */
 export function resolveImage(store: Store, ref: string, strict: boolean): ImageRec {

@@ -367,6 +367,7 @@ export class Emulator {
         return toErrorResponse(err)
       }
     }
+    // Assumption: HTTP 405/404 for codes 2/3 (the codes are the SDK's; the statuses unknown).
     return pathMatched
       ? requestError(405, `Wrong method ${method} for ${path}`, 2)
       : requestError(404, `No API endpoint ${path}`, 3)

@@ -87,6 +87,7 @@ function remove(ctx: Ctx, refs: Ref[]): Res {
     refs.map((ref) => ({ ref })),
     (it) => {
       const group = ctx.store.group(it.ref)
+      // Docs: refused while instances are attached. Assumption: with code 15 (Attached).
       if (group.instances.length > 0)
         throw new ItemError(
           15,

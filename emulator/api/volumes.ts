@@ -70,6 +70,7 @@ function remove(ctx: Ctx, refs: Ref[]): Res {
     (it) => {
       const vol = ctx.store.volume(it.ref)
       if (vol.attached_to.length > 0)
+        // Assumption: code 15 (Attached) for deleting an attached volume (the code is unpublished).
         throw new ItemError(15, `Volume '${vol.name}' is attached to an instance; detach it first`)
       ctx.store.volumes.delete(vol.uuid)
       return { uuid: vol.uuid, name: vol.name }

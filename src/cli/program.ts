@@ -202,7 +202,10 @@ export function program(io: Io, onExit: (code: number) => void): Command {
       )
       .option('--no-wait', 'do not wait until instances are running (or stopped)')
       .option('--timeout <seconds>', 'for the whole operation, waits included (default 120)')
-      .option('--drain-timeout <seconds>', 'to drain connections when stopping (default 0)')
+      .option(
+        '--drain-timeout <seconds>',
+        'to drain connections when stopping, 0..3600 (default 0)'
+      )
       .addOption(
         new Option('--strategy <strategy>', 'how deploy replaces changed instances').choices(
           STRATEGIES

@@ -304,3 +304,48 @@ instances:
       expect(touched).toContain(op)
   })
 })
+
+describe('what the API would refuse is refused before any request', () => {
+  const run = (spec: string, inputs: Record<string, string> = {}) =>
+    runAction(
+      { token: 't', 'api-url': api.emu.baseUrl, spec: 'ukc.yml', timeout: '10', ...inputs },
+      { workspace: workspace({ 'ukc.yml': spec }) }
+    )
+  const group = `service_groups:
+  - name: web
+    services: [{ port: 443, destination_port: 8080, handlers: [http, tls] }]
+    autoscale: { max_size: 2 MASTER}
+`
+
+  it('a drain timeout beyond the API limit of 3,600,000 ms', async () => {
+    const r = await run('instances: [{ name: api, image: nginx:latest }]\n', {
+      command: 'stop',
+      'drain-timeout': '86400'
+    })
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain(
+      'drain-timeout: "86400" is not valid; give whole seconds from 0 to 3600'
+    )
+    expect(api.emu.journal()).toEqual([])
+  })
+
+  it('autoscale in a group no spec instance joins (nothing to clone)', async () => {
+    const r = await run(
+      `${group.replace(' MASTER', '')}instances: [{ name: api, image: nginx:latest }]\n`
+    )
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain("no instance in the spec joins 'web'")
+    expect(api.emu.journal()).toEqual([])
+  })
+
+  it('an autoscale master outside its group', async () => {
+    const r = await run(
+      `${group.replace(' MASTER', ', master: other ')}instances:\n  - { name: api, image: nginx:latest, service_group: web }\n  - { name: other, image: nginx:latest }\n`
+    )
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain(
+      "autoscale.master 'other' must be an instance of the spec in service group 'web'"
+    )
+    expect(api.emu.journal()).toEqual([])
+  })
+})
