@@ -81,7 +81,6 @@ export async function runAction(
   for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v
   const child = spawn(process.execPath, [DIST], { env, cwd: ws })
   opts.control?.(child)
-  opts.control?.(child)
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (c) => (stdout += c))

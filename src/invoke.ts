@@ -8,7 +8,7 @@ import { runEngine } from './engine/run.js'
 import type { EngineOptions, Logger, RunResult } from './engine/types.js'
 import type { Inputs } from './inputs.js'
 import { loadSpec } from './spec/load.js'
-import { previewSpec } from './spec/preview.js'
+import { isPreviewOf, previewSpec, previewSuffix, type PreviewOwner } from './spec/preview.js'
 import { SpecError } from './spec/problems.js'
 import { UkcClient } from './ukc/client.js'
 
@@ -19,8 +19,10 @@ export interface Invocation {
   env: Record<string, string | undefined>
   logger: Logger
   debug?: (line: string) => void
-  /** Preview mode: every name gets `-pr<N>`, and only such names may be touched. */
-  preview?: { number: number }
+  /** Preview mode: every name gets `-pr<N>-<owner tag>`, and only such names may be touched. */
+  preview?: PreviewOwner
+  /** `owner/name` of the repository (sweep deletes only its previews). */
+  repository?: string
   /** sweep asks whether a PR is open. */
   prState?: EngineOptions['prState']
   /** Masks a secret found in the spec (a certificate key) before anything is logged. */
@@ -39,12 +41,12 @@ function requestTimeout(env: Record<string, string | undefined>): number | undef
   return Number.isInteger(v) && v >= 100 ? v : undefined
 }
 
-/** In preview mode, names given to delete (or any command) must be this PR's. */
-function guardPreviewNames(names: string[], pr: number): void {
-  const foreign = names.filter((n) => !n.toLowerCase().endsWith(`-pr${pr}`))
+/** In preview mode, names given to delete (or any command) must be this repository's PR's. */
+function guardPreviewNames(names: string[], owner: PreviewOwner): void {
+  const foreign = names.filter((n) => !isPreviewOf(n, owner))
   if (foreign.length > 0)
     throw new Error(
-      `names: in preview mode only this pull request's objects (names ending in -pr${pr}) may be touched; refused: ${foreign.join(', ')}`
+      `names: in preview mode only this pull request's objects (names ending in ${previewSuffix(owner)}) may be touched; refused: ${foreign.join(', ')}`
     )
 }
 
@@ -62,12 +64,14 @@ export async function invoke(inv: Invocation): Promise<Invoked> {
     })
     let notices: string[] = []
     if (inv.preview) {
-      guardPreviewNames(inputs.names, inv.preview.number)
-      if (spec) ({ spec, notices } = previewSpec(spec, inv.preview.number))
+      guardPreviewNames(inputs.names, inv.preview)
+      if (spec) ({ spec, notices } = previewSpec(spec, inv.preview))
     }
     const opts: EngineOptions = {
       ...engineOptions(inputs, startedAt, Boolean(inv.preview), inv.env),
-      prState: inv.prState
+      prState: inv.prState,
+      preview: inv.preview,
+      repository: inv.repository
     }
     const client = new UkcClient({
       token: inputs.token,
@@ -78,7 +82,7 @@ export async function invoke(inv: Invocation): Promise<Invoked> {
       debug: inv.debug
     })
     inv.logger.info(
-      `ukc-deploy ${inputs.command}${inv.preview ? ` (preview of #${inv.preview.number})` : ''} against ${client.baseUrl}`
+      `ukc-deploy ${inputs.command}${inv.preview ? ` (preview of #${inv.preview.pr})` : ''} against ${client.baseUrl}`
     )
     try {
       const result = await runEngine(client, spec, opts, inv.logger)

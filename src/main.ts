@@ -83,6 +83,15 @@ function forkWithoutToken(event: WorkflowEvent, token: string): RunResult | unde
   }
 }
 
+/** A preview belongs to the repository the workflow runs in; without it there is no owner. */
+function repositoryOf(event: WorkflowEvent): string {
+  if (!event.repository)
+    throw new Error(
+      'preview mode needs GITHUB_REPOSITORY (owner/name): previews carry their repository in their names'
+    )
+  return event.repository
+}
+
 /** `closed` turns a preview deploy into the deletion of that PR's objects. */
 function commandFor(inputs: Inputs, event: WorkflowEvent, preview: boolean): Command {
   return preview && event.pr?.action === 'closed' && inputs.command === 'deploy'
@@ -128,7 +137,8 @@ export async function run(): Promise<void> {
       env: process.env,
       logger,
       debug: (line) => core.debug(line),
-      preview: pr ? { number: pr.number } : undefined,
+      preview: pr ? { repository: repositoryOf(event), pr: pr.number } : undefined,
+      repository: event.repository,
       prState: command === 'sweep' ? side.prState() : undefined,
       onSecret: (value) => core.setSecret(value)
     })

@@ -159,7 +159,8 @@ async function runCommand(command: (typeof COMMANDS)[number], f: Flags, io: Io):
     env: io.env,
     logger: logger(io, f.verbose),
     debug: f.verbose ? (l) => io.err(`${l}\n`) : undefined,
-    prState: github ? (n) => pullState(github, repo, n) : undefined
+    prState: github ? (n) => pullState(github, repo, n) : undefined,
+    repository: io.env.GITHUB_REPOSITORY
   }).finally(() => github?.dispose())
   if (f.summary) writeFileSync(f.summary, summaryMarkdown(result))
   if (f.json) {

@@ -12,6 +12,7 @@ import { attachLogTails } from './deploy.js'
 import type { Ledger, Progress } from './ledger.js'
 import { retireRefs, waitBudgetMs, waitFor } from './ops.js'
 import { externalRefs } from '../spec/check.js'
+import { markerOf, PREVIEW_ENV, type PreviewOwner } from '../spec/preview.js'
 import { key, teardown, type Doomed } from './teardown.js'
 import type { EngineOptions, Kind, Logger } from './types.js'
 
@@ -153,6 +154,7 @@ export async function remove(
 ): Promise<void> {
   if (opts.dryRun) return planRemoval(client, spec, targets, progress)
   const { ledger, notes } = progress
+  if (opts.preview) targets = await ownedTargets(client, targets, opts.preview, progress)
   await log.group(`Deleting ${targets.length} instance(s)`, async () => {
     const gone = await retireRefs(
       client,
@@ -197,6 +199,33 @@ export async function remove(
           })
       }
     }
+  })
+}
+
+/**
+ * In preview mode an instance is deleted only when it proves to be this repository's preview
+ * of this PR: its PREVIEW_ENV marker says so. Anything else under such a name is left alone.
+ */
+async function ownedTargets(
+  client: UkcClient,
+  targets: Target[],
+  owner: PreviewOwner,
+  { ledger }: Progress
+): Promise<Target[]> {
+  if (targets.length === 0) return targets
+  const r = await client.instances.get(targets.map((t) => t.ref))
+  return targets.filter((_, i) => {
+    const item = r.items[i]
+    if (!item?.ok) return true // absent: deleting it again reports it as gone
+    const marker = item.value.env?.[PREVIEW_ENV]
+    if (marker === markerOf(owner)) return true
+    ledger.fail(
+      'instance',
+      item.value.name,
+      `left alone: it is not this repository's preview of #${owner.pr} (its ${PREVIEW_ENV} is ${marker ? `'${marker}'` : 'not set'})`,
+      { uuid: item.value.uuid, state: item.value.state }
+    )
+    return false
   })
 }
 

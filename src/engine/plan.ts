@@ -10,6 +10,7 @@ import { planCertificates } from './certificates.js'
 import type { Actual } from './observe.js'
 import { byCreateOrder } from './order.js'
 import { externalRefs } from '../spec/check.js'
+import { PREVIEW_ENV } from '../spec/preview.js'
 import type { PlanEntry } from './types.js'
 
 /** API defaults, so that leaving a field out of the spec is not a change (ukc-api.md §6.5). */
@@ -198,6 +199,14 @@ export function planDeploy(
         ...base,
         action: 'create',
         reason: digest ? `new, image ${shortPin(digest)}` : 'new'
+      }
+    // A preview never takes over an instance another repository's (or PR's) preview made.
+    const marker = want.env[PREVIEW_ENV]
+    if (marker !== undefined && have.env?.[PREVIEW_ENV] !== marker)
+      return {
+        ...base,
+        action: 'conflict',
+        reason: `an instance of this name exists but is not this preview's (its ${PREVIEW_ENV} is ${have.env?.[PREVIEW_ENV] ? `'${have.env[PREVIEW_ENV]}'` : 'not set'}, this preview is '${marker}'); it is left alone`
       }
     if (!digest) {
       const why = actual.imageErrors.get(want.image) ?? 'the registry does not know it'

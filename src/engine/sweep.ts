@@ -1,9 +1,11 @@
 /**
  * `sweep`, for a scheduled workflow: previews whose pull request is closed are deleted in
- * batch (instances, then service groups, then volumes). Only names that carry a PR suffix are
- * ever touched, and a PR whose state GitHub cannot tell is left alone.
+ * batch (instances, then volumes, then service groups). Only what this repository's previews
+ * provably made is touched: names with this repository's `-pr<N>-<owner tag>` suffix, and of
+ * instances only those whose PREVIEW_ENV marker names this repository and that PR. A PR
+ * whose state GitHub cannot tell is left alone.
  */
-import { previewPr } from '../spec/preview.js'
+import { markerOf, previewPr, PREVIEW_ENV } from '../spec/preview.js'
 import type { UkcClient } from '../ukc/client.js'
 import type { Progress } from './ledger.js'
 import { key, teardown } from './teardown.js'
@@ -15,24 +17,33 @@ export async function sweep(
   log: Logger,
   progress: Progress
 ): Promise<void> {
-  if (!opts.prState)
+  const repository = opts.repository
+  if (!opts.prState || !repository)
     throw new Error(
       'sweep asks GitHub which pull requests are closed: it needs a GitHub token (the github-token input; GITHUB_TOKEN for the CLI) and GITHUB_REPOSITORY'
     )
   const { ledger, notes, plan } = progress
   const [instances, groups, volumes] = await Promise.all([
-    client.instances.get(undefined, { details: false }),
+    client.instances.get(),
     client.services.get(),
     client.volumes.get()
   ])
   const found: { kind: Kind; name: string; uuid: string; pr: number }[] = []
   const add = (
     kind: Kind,
-    items: { ok: boolean; value: { name: string; uuid: string } }[]
+    items: { ok: boolean; value: { name: string; uuid: string; env?: Record<string, string> } }[]
   ): void => {
     for (const i of items) {
-      const pr = i.ok ? previewPr(i.value.name) : undefined
-      if (pr !== undefined) found.push({ kind, name: i.value.name, uuid: i.value.uuid, pr })
+      const pr = i.ok ? previewPr(i.value.name, repository) : undefined
+      if (pr === undefined) continue
+      const marker = i.value.env?.[PREVIEW_ENV]
+      if (kind === 'instance' && marker !== markerOf({ repository, pr })) {
+        notes.push(
+          `instance '${i.value.name}' was left alone: its name looks like a preview of #${pr}, but its ${PREVIEW_ENV} does not name this repository and PR`
+        )
+        continue
+      }
+      found.push({ kind, name: i.value.name, uuid: i.value.uuid, pr })
     }
   }
   add('instance', instances.items)

@@ -3,6 +3,7 @@
  * a small Logger, so the action and the CLI drive the same engine.
  */
 import type { Command } from '../inputs.js'
+import type { PreviewOwner } from '../spec/preview.js'
 
 export interface Logger {
   info(message: string): void
@@ -84,6 +85,10 @@ export interface EngineOptions {
   settleMs: number
   /** sweep (and delete) only say what they would do. */
   dryRun: boolean
+  /** Preview mode: the repository and PR every object belongs to (names and instance markers). */
+  preview?: PreviewOwner
+  /** `owner/name` of the repository whose previews `sweep` may delete. */
+  repository?: string
   /** Whether a pull request is open (sweep asks; the engine itself knows nothing of GitHub). */
   prState?: (pr: number) => Promise<'open' | 'closed' | 'unknown'>
 }

@@ -1,6 +1,6 @@
 /**
  * Preview names (PRODUCT.md, Names): in preview mode every object the action creates carries
- * `-pr<N>`, subdomains too, within the naming rules (a short hash stands in for what had to
+ * `-pr<N>-<owner tag>`, subdomains too, within the naming rules (a short hash stands in for what had to
  * be cut). FQDN domains are left out with a notice. A preview never joins, mounts or deletes
  * what it does not own.
  */
@@ -9,12 +9,35 @@ import { MAX_LABEL_LENGTH, MAX_NAME_LENGTH } from '../ukc/names.js'
 import { Problems } from './problems.js'
 import type { Spec } from './schema.js'
 
-const SUFFIX_RE = /-pr(\d+)$/
-/** A preview object, or the surge of a preview instance mid-rollout. */
-const PREVIEW_RE = /-pr(\d+)(?:-surge-[0-9a-f]{7})?$/
+/**
+ * A preview belongs to one repository and one pull request, and says so twice: its name ends
+ * in `-pr<N>-<owner tag>` (six hex digits of the repository's name), so two repositories with
+ * the same spec never share a name; and each preview instance carries PREVIEW_ENV, which
+ * `sweep` and a closing PR read back before they delete anything.
+ */
+export interface PreviewOwner {
+  /** `owner/name` of the repository (GITHUB_REPOSITORY). */
+  repository: string
+  pr: number
+}
 
-export function previewName(name: string, pr: number): string {
-  const suffix = `-pr${pr}`
+/** The env variable on every preview instance: `<owner/name>#<PR>`. */
+export const PREVIEW_ENV = 'UKC_DEPLOY_PREVIEW'
+
+export const markerOf = (o: PreviewOwner): string => `${o.repository.toLowerCase()}#${o.pr}`
+
+/** Six hex digits that stand for a repository in its preview names. */
+export function ownerTag(repository: string): string {
+  return createHash('sha256').update(repository.toLowerCase()).digest('hex').slice(0, 6)
+}
+
+export const previewSuffix = (o: PreviewOwner): string => `-pr${o.pr}-${ownerTag(o.repository)}`
+
+/** A preview object (or the surge of a preview instance mid-rollout): PR and owner tag. */
+const PREVIEW_RE = /-pr(\d+)-([0-9a-f]{6})(?:-surge-[0-9a-f]{7})?$/
+
+export function previewName(name: string, owner: PreviewOwner): string {
+  const suffix = previewSuffix(owner)
   const labels = name.split('.')
   const last = labels.pop()!
   const prefix = labels.length > 0 ? `${labels.join('.')}.` : ''
@@ -27,25 +50,26 @@ export function previewName(name: string, pr: number): string {
   return `${prefix}${last.slice(0, room).replace(/-+$/, '')}-${hash}${suffix}`
 }
 
-/** The PR a preview object belongs to, or undefined for anything else. */
-export function previewPr(name: string): number | undefined {
-  const m = PREVIEW_RE.exec(name)
-  return m ? Number(m[1]) : undefined
+/** The PR of a preview object of this repository, or undefined for anything else. */
+export function previewPr(name: string, repository: string): number | undefined {
+  const m = PREVIEW_RE.exec(name.toLowerCase())
+  return m && m[2] === ownerTag(repository) ? Number(m[1]) : undefined
 }
 
-export function hasPreviewSuffix(name: string): boolean {
-  return SUFFIX_RE.test(name)
+/** Whether a name belongs to this repository's preview of this PR. */
+export function isPreviewOf(name: string, owner: PreviewOwner): boolean {
+  return previewPr(name, owner.repository) === owner.pr
 }
 
 /** The spec with every name and subdomain suffixed; notices say what was left out. */
-export function previewSpec(spec: Spec, pr: number): { spec: Spec; notices: string[] } {
+export function previewSpec(spec: Spec, owner: PreviewOwner): { spec: Spec; notices: string[] } {
   const problems = new Problems()
   const notices: string[] = []
   const owned = {
     groups: new Set(spec.service_groups.map((g) => g.name)),
     volumes: new Set(spec.volumes.map((v) => v.name))
   }
-  const rename = (n: string): string => previewName(n, pr)
+  const rename = (n: string): string => previewName(n, owner)
   if (spec.certificates.length > 0)
     notices.push(
       `preview: certificates ${spec.certificates.map((c) => `'${c.name}'`).join(', ')} are left out (they belong to production's custom domains)`
@@ -92,7 +116,8 @@ export function previewSpec(spec: Spec, pr: number): { spec: Spec; notices: stri
         name: rename(i.name),
         replica_of: i.replica_of ? rename(i.replica_of) : undefined,
         service_group: i.service_group ? rename(i.service_group) : undefined,
-        volumes: i.volumes.map((m) => (m.name !== undefined ? { ...m, name: rename(m.name) } : m))
+        volumes: i.volumes.map((m) => (m.name !== undefined ? { ...m, name: rename(m.name) } : m)),
+        env: { ...i.env, [PREVIEW_ENV]: markerOf(owner) }
       }
     })
   }

@@ -2,7 +2,7 @@
  * Readers turn positioned YAML nodes into typed values, recording a problem (with its
  * file:line and field path) instead of throwing, so that every mistake is reported at once.
  */
-import { expandVars } from './expand.js'
+import { expandVars, refusedMessage } from './expand.js'
 import type { Problems, Where } from './problems.js'
 import type { PNode } from './yaml.js'
 
@@ -30,7 +30,10 @@ function scalarText(
   const x = expandVars(node.value, ctx.env)
   for (const name of x.missing)
     ctx.problems.add(node.where, `\${${name}} is not set in the environment`, path)
-  return x.missing.length > 0 ? undefined : { text: x.value, expanded: x.expanded }
+  for (const r of x.refused) ctx.problems.add(node.where, refusedMessage(r), path)
+  return x.missing.length + x.refused.length > 0
+    ? undefined
+    : { text: x.value, expanded: x.expanded }
 }
 
 export function str(

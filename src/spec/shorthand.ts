@@ -4,7 +4,7 @@
  */
 import type { RestartPolicy, ScaleToZero, ServiceSpec } from '../ukc/types.js'
 import { checkName } from '../ukc/names.js'
-import { expandVars } from './expand.js'
+import { expandVars, refusedMessage } from './expand.js'
 import type { Problems } from './problems.js'
 import type { InstanceSpec, Spec } from './schema.js'
 import { handlerProblem, parsePort } from './services.js'
@@ -76,6 +76,8 @@ export function parseKeyValues(
         { file: `input '${input}'`, line: i + 1 },
         `\${${name}} is not set in the environment`
       )
+    for (const r of x.refused)
+      problems.add({ file: `input '${input}'`, line: i + 1 }, refusedMessage(r))
     out[key] = x.value
   })
   return out

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from '@jest/globals'
 import { workspace } from '../../scripts/local-runner.js'
+import { ownerTag } from '../../src/spec/preview.js'
 import { useEmulator } from '../support/emulator.js'
 
 const api = useEmulator()
@@ -157,6 +158,13 @@ describe('ukc-deploy sweep', () => {
     const gh = await startFakeGitHub()
     try {
       gh.pulls.set(5, 'closed')
+      const owned = `api-pr5-${ownerTag('acme/widget')}`
+      // Made by this repository's preview of #5 (its marker says so), and a look-alike that was not.
+      await api.call('POST', '/instances', {
+        name: owned,
+        image: 'nginx:latest',
+        env: { UKC_DEPLOY_PREVIEW: 'acme/widget#5' }
+      })
       await api.call('POST', '/instances', { name: 'api-pr5', image: 'nginx:latest' })
       await api.call('POST', '/instances', { name: 'api', image: 'nginx:latest' })
       const env = {
@@ -168,15 +176,15 @@ describe('ukc-deploy sweep', () => {
       const dry = await cli(['sweep', '--dry-run', '--json', ...at()], env)
       expect(dry.code).toBe(0)
       expect(JSON.parse(dry.stdout).instances).toEqual([
-        expect.objectContaining({ name: 'api-pr5', action: 'planned' })
+        expect.objectContaining({ name: owned, action: 'planned' })
       ])
       const real = await cli(['sweep', ...at()], env)
-      expect(real.stdout).toMatch(/^instance\s+api-pr5\s+deleted/m)
+      expect(real.stdout).toMatch(new RegExp(`^instance\\s+${owned}\\s+deleted`, 'm'))
       expect(
         (await api.call('GET', '/instances')).json.data.instances.map(
           (i: { name: string }) => i.name
         )
-      ).toEqual(['api'])
+      ).toEqual(expect.arrayContaining(['api', 'api-pr5']))
       expect((await cli(['sweep', ...at()])).stdout).toContain('it needs a GitHub token')
     } finally {
       await gh.close()

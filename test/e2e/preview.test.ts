@@ -2,10 +2,13 @@
 import { createRequire } from 'node:module'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { runAction, workspace } from '../../scripts/local-runner.js'
+import { ownerTag } from '../../src/spec/preview.js'
 import { useEmulator } from '../support/emulator.js'
 import { startFakeGitHub, type FakeGitHub } from '../support/github.js'
 
 const api = useEmulator()
+/** The owner tag of the repository these tests run in (GITHUB_REPOSITORY). */
+const T = ownerTag('Codertocat/Hello-World')
 let gh: FakeGitHub
 beforeAll(async () => {
   gh = await startFakeGitHub()
@@ -91,17 +94,24 @@ describe('preview lifecycle', () => {
   it('opened: everything named -pr<N>, one comment, a transient deployment ending in success', async () => {
     const run = await preview(payload('opened'), { 'secret-env': 'API_KEY=preview-secret-77' })
     expect(run.code).toBe(0)
-    expect(await names()).toEqual(['api-pr12', 'data-pr12', 'web-pr12', 'worker-pr12'])
-    expect(run.outputs.url).toBe('https://shop-pr12.fra0.kraft.host')
+    expect(await names()).toEqual([
+      `api-pr12-${T}`,
+      `data-pr12-${T}`,
+      `web-pr12-${T}`,
+      `worker-pr12-${T}`
+    ])
+    expect(run.outputs.url).toBe(`https://shop-pr12-${T}.fra0.kraft.host`)
     expect(run.stdout).toContain(
       'leaves out shop.example.com (custom domains and their certificates belong to production)'
     )
     const comments = gh.comments.get(12)!
     expect(comments).toHaveLength(1)
     expect(comments[0].body).toContain('<!-- ukc-deploy preview: ukc.yml -->')
-    expect(comments[0].body).toContain('### 🚀 Preview of #12: https://shop-pr12.fra0.kraft.host')
-    expect(comments[0].body).toMatch(
-      /\| api-pr12 \| running \| https:\/\/shop-pr12\.fra0\.kraft\.host \|/
+    expect(comments[0].body).toContain(
+      `### 🚀 Preview of #12: https://shop-pr12-${T}.fra0.kraft.host`
+    )
+    expect(comments[0].body).toContain(
+      `| api-pr12-${T} | running | https://shop-pr12-${T}.fra0.kraft.host |`
     )
     expect(comments[0].body).toContain(payload('opened').pull_request.head.sha.slice(0, 7))
     expect(JSON.stringify([...gh.comments.values(), gh.deployments])).not.toContain(
@@ -116,7 +126,7 @@ describe('preview lifecycle', () => {
     ])
     expect(gh.deployments[0].statuses.map((s) => s.state)).toEqual(['in_progress', 'success'])
     expect(gh.deployments[0].statuses[1]).toMatchObject({
-      environment_url: 'https://shop-pr12.fra0.kraft.host',
+      environment_url: `https://shop-pr12-${T}.fra0.kraft.host`,
       log_url: 'https://github.com/Codertocat/Hello-World/actions/runs/42'
     })
   })
@@ -191,7 +201,7 @@ describe('preview lifecycle', () => {
   it('in preview mode, delete refuses names without this PR’s suffix', async () => {
     const run = await preview(payload('opened'), {
       command: 'delete',
-      names: 'api-pr12\napi',
+      names: `api-pr12-${T}\napi`,
       spec: ''
     })
     expect(run.code).toBe(1)
@@ -238,20 +248,20 @@ describe('sweep', () => {
     expect(run.code).toBe(0)
     expect(await names()).toEqual([
       'api',
-      'api-pr13',
+      `api-pr13-${T}`,
       'data',
-      'data-pr13',
+      `data-pr13-${T}`,
       'web',
-      'web-pr13',
+      `web-pr13-${T}`,
       'worker',
-      'worker-pr13'
+      `worker-pr13-${T}`
     ])
     expect(
       run
         .json('plan')
         .map((p: { name: string }) => p.name)
         .sort()
-    ).toEqual(['api-pr12', 'data-pr12', 'web-pr12', 'worker-pr12'])
+    ).toEqual([`api-pr12-${T}`, `data-pr12-${T}`, `web-pr12-${T}`, `worker-pr12-${T}`])
     expect(
       api.emu
         .journal()
@@ -266,9 +276,9 @@ describe('sweep', () => {
     expect(run.code).toBe(0)
     expect(
       run.json('instances').map((i: { name: string; action: string }) => `${i.name}:${i.action}`)
-    ).toEqual(['api-pr12:planned', 'worker-pr12:planned'])
+    ).toEqual([`api-pr12-${T}:planned`, `worker-pr12-${T}:planned`])
     expect(api.emu.journal().filter((e) => e.method !== 'GET')).toEqual([])
-    expect((await names()).filter((n) => n.endsWith('-pr12'))).toHaveLength(4)
+    expect((await names()).filter((n) => n.endsWith(`-pr12-${T}`))).toHaveLength(4)
   })
 
   it('leaves alone a pull request GitHub cannot tell about', async () => {
@@ -278,6 +288,6 @@ describe('sweep', () => {
     expect(run.stdout).toContain(
       'PR #12: GitHub could not tell its state, so its preview was left alone'
     )
-    expect((await names()).filter((n) => n.endsWith('-pr12'))).toHaveLength(4)
+    expect((await names()).filter((n) => n.endsWith(`-pr12-${T}`))).toHaveLength(4)
   })
 })

@@ -1,0 +1,226 @@
+/**
+ * Hostile input (issue 14), each attack reproduced against the bundled action (or the CLI)
+ * and shown to fail: a pull request copying credentials into its preview, and one
+ * repository's previews touching another's.
+ */
+import { describe, expect, it } from '@jest/globals'
+import { runAction, workspace } from '../../scripts/local-runner.js'
+import { ownerTag } from '../../src/spec/preview.js'
+import { useEmulator } from '../support/emulator.js'
+import { startFakeGitHub } from '../support/github.js'
+
+const api = useEmulator()
+const UKC = 'ukc-secret-token-1234'
+const GH = 'ghs_runner-token-5678'
+
+/** A pull_request event of `repo`, PR `n`, as GitHub writes the payload. */
+function prEvent(repo: string, n: number, action = 'opened') {
+  return {
+    action,
+    number: n,
+    pull_request: {
+      number: n,
+      merged: false,
+      head: { sha: 'a'.repeat(40), repo: { full_name: repo, fork: false } },
+      base: { repo: { full_name: repo } }
+    }
+  }
+}
+
+function previewOf(
+  repo: string,
+  n: number,
+  spec: string,
+  inputs: Record<string, string> = {},
+  env: Record<string, string> = {}
+) {
+  return runAction(
+    {
+      token: UKC,
+      'api-url': api.emu.baseUrl,
+      spec: 'ukc.yml',
+      comment: 'false',
+      timeout: '20',
+      ...inputs
+    },
+    {
+      workspace: workspace({ 'ukc.yml': spec }),
+      event: prEvent(repo, n, inputs.action ?? 'opened'),
+      eventName: 'pull_request',
+      env: { GITHUB_REPOSITORY: repo, ...env }
+    }
+  )
+}
+
+const instances = async (): Promise<{ name: string; env: Record<string, string> }[]> =>
+  (await api.call('GET', '/instances')).json.data.instances
+const allNames = async (): Promise<string[]> =>
+  [
+    ...(await instances()),
+    ...(await api.call('GET', '/services')).json.data.service_groups,
+    ...(await api.call('GET', '/volumes')).json.data.volumes
+  ]
+    .map((o: { name: string }) => o.name)
+    .sort()
+
+describe('a pull request cannot copy credentials into its preview', () => {
+  it('refuses ${INPUT_TOKEN}, ${UKC_TOKEN}, ${GITHUB_TOKEN}, ${ACTIONS_RUNTIME_TOKEN}, and a copy of the token under another name, before any request', async () => {
+    const spec = `instances:
+  - name: api
+    image: nginx:latest
+    args: ["--t=\${INPUT_TOKEN}"]
+    env:
+      A: "\${INPUT_TOKEN}"
+      B: "\${UKC_TOKEN}"
+      C: "\${GITHUB_TOKEN}"
+      D: "\${ACTIONS_RUNTIME_TOKEN}"
+      E: "\${INPUT_GITHUB-TOKEN:-x}"
+      F: "\${SOME_COPY}"
+      OK: "\${GITHUB_SHA}"
+`
+    const r = await previewOf(
+      'acme/widget',
+      5,
+      spec,
+      { 'github-token': GH },
+      {
+        UKC_TOKEN: UKC,
+        GITHUB_TOKEN: GH,
+        ACTIONS_RUNTIME_TOKEN: 'runtime-token-9999',
+        SOME_COPY: UKC
+      }
+    )
+    expect(r.code).toBe(1)
+    for (const name of [
+      'INPUT_TOKEN',
+      'UKC_TOKEN',
+      'GITHUB_TOKEN',
+      'ACTIONS_RUNTIME_TOKEN',
+      'SOME_COPY'
+    ])
+      expect(r.stdout).toContain(`\${${name}} is refused`)
+    expect(r.stdout).toContain("its value is one of the action's or the runner's credentials")
+    expect(api.emu.journal()).toEqual([])
+    expect(await instances()).toEqual([])
+    for (const secret of [UKC, GH, 'runtime-token-9999'])
+      expect(
+        [r.stdout.replace(/^::add-mask::.*$/gm, ''), r.summary, JSON.stringify(r.outputs)].join(
+          '\n'
+        )
+      ).not.toContain(secret)
+  })
+
+  it('the CLI refuses ${UKC_TOKEN} and ${GITHUB_TOKEN} the same way', async () => {
+    const { spawnSync } = await import('node:child_process')
+    const { fileURLToPath } = await import('node:url')
+    const bin = fileURLToPath(new URL('../../bin/ukc-deploy.js', import.meta.url))
+    const ws = workspace({
+      'ukc.yml':
+        'instances:\n  - { name: api, image: nginx:latest, env: { A: "${UKC_TOKEN}", B: "${GITHUB_TOKEN}" } }\n'
+    })
+    const r = spawnSync(
+      process.execPath,
+      [bin, 'deploy', '--spec', 'ukc.yml', '--api-url', api.emu.baseUrl],
+      {
+        cwd: ws,
+        env: { PATH: process.env.PATH, UKC_TOKEN: UKC, GITHUB_TOKEN: GH },
+        encoding: 'utf8'
+      }
+    )
+    expect(r.status).toBe(2)
+    expect(r.stderr + r.stdout).toContain('${UKC_TOKEN} is refused')
+    expect(r.stderr + r.stdout).toContain('${GITHUB_TOKEN} is refused')
+    expect(api.emu.journal()).toEqual([])
+  })
+})
+
+describe("one repository's previews never touch another's", () => {
+  const spec = `service_groups:
+  - { name: web, services: [{ port: 443, destination_port: 8080, handlers: [http, tls] }], domains: [{ name: shop }] }
+volumes: [{ name: data, size_mb: 16 }]
+instances:
+  - { name: api, image: nginx:latest, service_group: web }
+  - { name: worker, image: nginx:latest, volumes: [{ name: data, at: /data }] }
+`
+  const A = 'acme/widget'
+  const B = 'other/widget'
+
+  it("B's PR #5 gets its own names; A's PR #5 is untouched and marked as A's", async () => {
+    expect((await previewOf(A, 5, spec)).code).toBe(0)
+    const before = await instances()
+    const b = await previewOf(B, 5, spec)
+    expect(b.code).toBe(0)
+    const tagA = ownerTag(A)
+    const tagB = ownerTag(B)
+    expect(await allNames()).toEqual(
+      [
+        `api-pr5-${tagA}`,
+        `api-pr5-${tagB}`,
+        `data-pr5-${tagA}`,
+        `data-pr5-${tagB}`,
+        `web-pr5-${tagA}`,
+        `web-pr5-${tagB}`,
+        `worker-pr5-${tagA}`,
+        `worker-pr5-${tagB}`
+      ].sort()
+    )
+    const after = await instances()
+    for (const i of before) expect(after).toContainEqual(expect.objectContaining({ name: i.name }))
+    expect(after.find((i) => i.name === `api-pr5-${tagA}`)!.env.UKC_DEPLOY_PREVIEW).toBe(
+      'acme/widget#5'
+    )
+    expect(after.find((i) => i.name === `api-pr5-${tagB}`)!.env.UKC_DEPLOY_PREVIEW).toBe(
+      'other/widget#5'
+    )
+  })
+
+  it("sweep in A deletes only A's closed previews: not B's, not a hand-made backup-pr1, not a look-alike without A's marker", async () => {
+    expect((await previewOf(A, 5, spec)).code).toBe(0)
+    expect((await previewOf(B, 5, spec)).code).toBe(0)
+    await api.call('POST', '/volumes', { name: 'backup-pr1', size_mb: 8 })
+    const lookAlike = `cron-pr5-${ownerTag(A)}`
+    await api.call('POST', '/instances', { name: lookAlike, image: 'nginx:latest' })
+    const gh = await startFakeGitHub()
+    try {
+      gh.pulls.set(5, 'closed')
+      gh.pulls.set(1, 'closed')
+      const r = await runAction(
+        { token: UKC, 'api-url': api.emu.baseUrl, command: 'sweep', 'github-token': GH },
+        { eventName: 'schedule', env: { GITHUB_API_URL: gh.url, GITHUB_REPOSITORY: A } }
+      )
+      expect(r.code).toBe(0)
+      expect(r.stdout).toContain(`instance '${lookAlike}' was left alone`)
+    } finally {
+      await gh.close()
+    }
+    const tagB = ownerTag(B)
+    expect(await allNames()).toEqual(
+      [
+        'backup-pr1',
+        lookAlike,
+        `api-pr5-${tagB}`,
+        `data-pr5-${tagB}`,
+        `web-pr5-${tagB}`,
+        `worker-pr5-${tagB}`
+      ].sort()
+    )
+  })
+
+  it('a preview deploy does not take over an instance under its name that is not its own', async () => {
+    const name = `api-pr5-${ownerTag(A)}`
+    await api.call('POST', '/instances', {
+      name,
+      image: 'nginx:latest',
+      env: { UKC_DEPLOY_PREVIEW: 'someone/else#5' }
+    })
+    const r = await previewOf(A, 5, 'instances: [{ name: api, image: nginx:latest }]\n')
+    expect(r.code).toBe(1)
+    expect(r.json('plan')[0]).toMatchObject({ name, action: 'conflict' })
+    expect(r.stdout).toContain('it is left alone')
+    const closing = await previewOf(A, 5, 'instances: [{ name: api, image: nginx:latest }]\n', {
+      action: 'closed'
+    })
+    expect(closing.stdout).toContain(`left alone: it is not this repository's preview of #5`)
+    expect((await instances()).map((i) => i.name)).toEqual([name])
+  })
+})
