@@ -3,14 +3,15 @@
  * the journal of every API request the emulator answered.
  */
 
-export type FaultKind = 'status' | 'rate_limit' | 'reset' | 'delay' | 'malformed' | 'html'
+export type FaultKind = 'status' | 'rate_limit' | 'reset' | 'delay' | 'malformed' | 'html' | 'answer'
 export const FAULT_KINDS: readonly FaultKind[] = [
   'status',
   'rate_limit',
   'reset',
   'delay',
   'malformed',
-  'html'
+  'html',
+  'answer'
 ]
 
 export interface FaultRule {
@@ -23,6 +24,8 @@ export interface FaultRule {
   status?: number
   /** For `rate_limit`: the Retry-After header, in seconds. */
   retry_after_s?: number
+  /** For `answer`: the JSON body to answer with (HTTP `status`, default 200): a hostile server. */
+  body?: unknown
   /** For `delay`: how long to stall before answering normally. */
   delay_ms?: number
   /** How many matching requests it hits before it is spent (default 1; -1: forever). */

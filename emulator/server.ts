@@ -317,6 +317,8 @@ export class Emulator {
         return { status: 200, body: '{"status":"success","data":{"instan', text: true }
       case 'html':
         return { status: 502, body: HTML_502, text: true, headers: { 'content-type': 'text/html' } }
+      case 'answer':
+        return { status: f.status ?? 200, body: f.body }
       default:
         return f.status === 401 ? unauthorized() : requestError(f.status ?? 500, 'Injected fault')
     }

@@ -14,8 +14,15 @@ import { outputsOf } from './report/outputs.js'
 import { summaryMarkdown } from './report/summary.js'
 import type { SpecError } from './spec/problems.js'
 
+/**
+ * Plain log lines carry server text (reasons, states, messages): a line break in it could
+ * start a line with `::` and forge a workflow command, so every info line is one line.
+ * (warning/error/notice/debug/group are workflow commands already, escaped by the toolkit.)
+ */
+const oneLine = (m: string): string => m.replace(/[\r\n\u2028\u2029]+/g, ' ⏎ ')
+
 const logger: Logger = {
-  info: (m) => core.info(m),
+  info: (m) => core.info(oneLine(m)),
   warning: (m) => core.warning(m),
   debug: (m) => core.debug(m),
   group: (title, fn) => core.group(title, fn)
@@ -69,10 +76,15 @@ async function report(result: RunResult, specError?: SpecError): Promise<void> {
 }
 
 /** A fork's pull request gets no secrets: skip cleanly (outputs set, step green) instead of failing. */
-function forkWithoutToken(event: WorkflowEvent, token: string): RunResult | undefined {
-  if (!event.pr?.fork || token) return undefined
-  const why = `Skipped: pull request #${event.pr.number} comes from a fork, and GitHub gives fork pull requests no secrets, so there is no UKC token. Deploy previews of forks with a label-gated pull_request_target workflow (see README, "Previews of forks").`
-  core.notice(why, { title: 'ukc-deploy' })
+/**
+ * A pull request without a UKC token is skipped, not failed: GitHub gives fork pull requests
+ * (and Dependabot's) no secrets. The notice is printed once, by report().
+ */
+function prWithoutToken(event: WorkflowEvent, token: string): RunResult | undefined {
+  if (!event.pr || token) return undefined
+  const why = event.pr.fork
+    ? `Skipped: pull request #${event.pr.number} comes from a fork, and GitHub gives fork pull requests no secrets, so there is no UKC token. Deploy previews of forks with a label-gated pull_request_target workflow (see README, "Previews of forks").`
+    : `Skipped: pull request #${event.pr.number} has no UKC token (GitHub gives Dependabot's pull requests, and forks', no secrets; otherwise check that the token input is set, e.g. token: \${{ secrets.UKC_TOKEN }}).`
   return {
     command: 'deploy',
     status: 'success',
@@ -107,7 +119,7 @@ function specKey(inputs: Inputs): string {
 export async function run(): Promise<void> {
   const token = maskSecrets()
   const event = readEvent(process.env)
-  const skipped = forkWithoutToken(event, token)
+  const skipped = prWithoutToken(event, token)
   if (skipped) return report(skipped)
   let command: Command = 'deploy'
   let side: GitHubSide | undefined

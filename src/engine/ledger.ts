@@ -1,10 +1,27 @@
 /** One result per object, filled in as the phases go; read out once at the end. */
-import type { Instance, ServiceGroup } from '../ukc/types.js'
+import { isHostName } from '../ukc/names.js'
+import type { DomainInfo, Instance, ServiceGroup } from '../ukc/types.js'
 import { byCreateOrder } from './order.js'
 import type { Kind, ObjectResult, PlanEntry } from './types.js'
 
 export class Ledger {
   private readonly rows = new Map<string, ObjectResult>()
+
+  /** `warn` hears of server text that was dropped rather than trusted. */
+  constructor(private readonly warn: (message: string) => void = () => {}) {}
+
+  /**
+   * FQDNs become `https://` URLs in outputs, the summary, the PR comment and the Deployment:
+   * only host names pass; anything else from the API is dropped, with a warning.
+   */
+  private hosts(name: string, domains: DomainInfo[] | undefined): string[] {
+    const fqdns = (domains ?? []).map((d) => String(d.fqdn))
+    for (const f of fqdns.filter((x) => !isHostName(x)))
+      this.warn(
+        `ignored a domain of '${name}' that is not a host name: ${JSON.stringify(f.slice(0, 80))}`
+      )
+    return fqdns.filter(isHostName)
+  }
 
   private key(kind: Kind, name: string): string {
     return `${kind}/${name}`
@@ -40,7 +57,7 @@ export class Ledger {
     return this.set('instance', name, {
       uuid: inst.uuid,
       state: inst.state,
-      fqdns: (inst.service_group?.domains ?? []).map((d) => d.fqdn),
+      fqdns: this.hosts(name, inst.service_group?.domains),
       privateFqdn: inst.private_fqdn,
       privateIp: inst.private_ip,
       bootTimeUs: inst.boot_time_us,
@@ -55,7 +72,7 @@ export class Ledger {
   fromGroup(name: string, group: ServiceGroup, patch: Partial<ObjectResult> = {}): ObjectResult {
     return this.set('service_group', name, {
       uuid: group.uuid,
-      fqdns: (group.domains ?? []).map((d) => d.fqdn),
+      fqdns: this.hosts(name, group.domains),
       ...patch
     })
   }
@@ -75,6 +92,6 @@ export interface Progress {
   notes: string[]
 }
 
-export function newProgress(): Progress {
-  return { ledger: new Ledger(), plan: [], notes: [] }
+export function newProgress(warn?: (message: string) => void): Progress {
+  return { ledger: new Ledger(warn), plan: [], notes: [] }
 }

@@ -107,7 +107,7 @@ export async function runEngine(
   opts: EngineOptions,
   log: Logger
 ): Promise<RunResult> {
-  const progress = newProgress()
+  const progress = newProgress((m) => log.warning(m))
   let error: string | undefined
   try {
     await dispatch(client, spec, opts, log, progress)

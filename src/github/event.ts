@@ -12,6 +12,8 @@ export interface PullRequestEvent {
 
 export interface WorkflowEvent {
   name: string
+  /** The event is about a pull request (opened, reviewed, commented on, ...). */
+  aboutPr: boolean
   /** `owner/name` of the repository the workflow runs in. */
   repository?: string
   pr?: PullRequestEvent
@@ -19,11 +21,19 @@ export interface WorkflowEvent {
   runUrl?: string
 }
 
-const PR_EVENTS = new Set(['pull_request', 'pull_request_target'])
+/** Events that are always about a pull request; `issue_comment` is when its issue is one. */
+const PR_EVENTS = new Set([
+  'pull_request',
+  'pull_request_target',
+  'pull_request_review',
+  'pull_request_review_comment',
+  'pull_request_review_thread'
+])
 
 interface Payload {
   action?: string
   number?: number
+  issue?: { number?: number; pull_request?: unknown }
   pull_request?: {
     number?: number
     merged?: boolean
@@ -46,18 +56,20 @@ export function readEvent(env: Record<string, string | undefined>): WorkflowEven
     env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
       ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
       : undefined
+  const isCommentOnPr = name === 'issue_comment' && payload.issue?.pull_request !== undefined
   const event: WorkflowEvent = {
     name,
+    aboutPr: PR_EVENTS.has(name) || isCommentOnPr,
     repository: env.GITHUB_REPOSITORY,
     sha: env.GITHUB_SHA,
     runUrl
   }
-  const pr = payload.pull_request
-  if (PR_EVENTS.has(name) && pr) {
+  const pr = payload.pull_request ?? (isCommentOnPr ? {} : undefined)
+  if (event.aboutPr && pr) {
     const head = pr.head?.repo?.full_name
     const base = pr.base?.repo?.full_name
     event.pr = {
-      number: pr.number ?? payload.number ?? 0,
+      number: pr.number ?? payload.number ?? payload.issue?.number ?? 0,
       action: payload.action ?? '',
       headSha: pr.head?.sha ?? env.GITHUB_SHA ?? '',
       fork:
@@ -69,16 +81,24 @@ export function readEvent(env: Record<string, string | undefined>): WorkflowEven
   return event
 }
 
-/** The PR to preview, or undefined when not in preview mode; `preview: true` needs a PR event. */
+/**
+ * The PR to preview, or undefined when not in preview mode. Every event about a pull request
+ * is a preview (`auto`); one whose PR number cannot be read is an error, never a deploy to
+ * the production names. `preview: true` needs an event about a pull request.
+ */
 export function previewOf(
   mode: 'auto' | 'true' | 'false',
   event: WorkflowEvent
 ): PullRequestEvent | undefined {
   if (mode === 'false') return undefined
   if (event.pr && event.pr.number > 0) return event.pr
+  if (event.aboutPr)
+    throw new Error(
+      `preview: this '${event.name}' event is about a pull request, but its number could not be read from the event payload (GITHUB_EVENT_PATH); nothing was deployed (set preview: false to deploy the names as written)`
+    )
   if (mode === 'true')
     throw new Error(
-      `preview: true needs a pull_request or pull_request_target event to take the PR number from; this run is '${event.name || 'unknown'}'`
+      `preview: true needs an event about a pull request (pull_request, pull_request_target, a review or a comment on one) to take the PR number from; this run is '${event.name || 'unknown'}'`
     )
   return undefined
 }

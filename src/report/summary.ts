@@ -5,6 +5,7 @@
  */
 import { CREATE_ORDER, KIND_LABEL } from '../engine/order.js'
 import type { Kind, ObjectResult, RunResult } from '../engine/types.js'
+import { isUuid } from '../ukc/names.js'
 
 const ICON: Record<RunResult['status'], string> = {
   success: '✅',
@@ -19,12 +20,27 @@ const KIND_TITLE: Record<Kind, string> = {
   instance: 'Instances'
 }
 
-/** Table cells: no pipes or newlines, and no HTML. */
+const ZWSP = '\u200b'
+
+/** A UUID as code; anything else (or nothing) as plain text, so an empty cell stays empty. */
+const uuidCell = (uuid: string | undefined): string =>
+  uuid && isUuid(uuid) ? `\`${uuid}\`` : cell(uuid)
+
+/**
+ * Text the action did not build (names, states, messages from the API) as inert Markdown for
+ * a table cell or a line: no HTML, no pipes or line breaks, no Markdown syntax, no
+ * @-mentions (they would notify people) and no autolinks or issue references (a zero-width
+ * space breaks `://`, `www.`, `@` and `#<digits>`).
+ */
 export function cell(text: string | undefined): string {
   return (text ?? '')
-    .replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!)
-    .replace(/\|/g, '\\|')
-    .replace(/\r?\n/g, ' ')
+    .replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!)
+    .replace(/[\\`*_[\]~|]/g, (c) => `\\${c}`)
+    .replace(/[\r\n\u2028\u2029]+/g, ' ')
+    .replace(/@/g, `@${ZWSP}`)
+    .replace(/#(?=\d)/g, `#${ZWSP}`)
+    .replace(/:\/\//g, `:${ZWSP}//`)
+    .replace(/\bwww\./gi, (w) => `${w.slice(0, 3)}${ZWSP}.`)
 }
 
 function bootTime(us: number | undefined): string {
@@ -59,13 +75,13 @@ function table(kind: ObjectResult['kind'], rows: ObjectResult[]): string {
     const state = r.detail ? `${cell(r.state)} · ${cell(r.detail)}` : cell(r.state)
     if (kind === 'instance')
       lines.push(
-        `| ${cell(r.name)} | ${r.action} | ${state} | ${r.fqdns[0] ? link(r.fqdns[0]) : ''} | \`${cell(r.uuid)}\` | ${bootTime(r.bootTimeUs)} | ${err} |`
+        `| ${cell(r.name)} | ${r.action} | ${state} | ${r.fqdns[0] ? link(r.fqdns[0]) : ''} | ${uuidCell(r.uuid)} | ${bootTime(r.bootTimeUs)} | ${err} |`
       )
     else if (kind === 'service_group')
       lines.push(
-        `| ${cell(r.name)} | ${r.action} | ${r.fqdns.map(link).join('<br>')} | \`${cell(r.uuid)}\` | ${err} |`
+        `| ${cell(r.name)} | ${r.action} | ${r.fqdns.map(link).join('<br>')} | ${uuidCell(r.uuid)} | ${err} |`
       )
-    else lines.push(`| ${cell(r.name)} | ${r.action} | ${state} | \`${cell(r.uuid)}\` | ${err} |`)
+    else lines.push(`| ${cell(r.name)} | ${r.action} | ${state} | ${uuidCell(r.uuid)} | ${err} |`)
   }
   return lines.join('\n')
 }

@@ -44,6 +44,13 @@ export function isValidName(value: string): boolean {
   }
 }
 
+/** A DNS host name (what an FQDN from the API must be before it becomes a URL). */
+const HOST_RE = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/i
+
+export function isHostName(value: string): boolean {
+  return HOST_RE.test(value)
+}
+
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 export function isUuid(value: string): boolean {

@@ -224,3 +224,47 @@ instances:
     expect((await instances()).map((i) => i.name)).toEqual([name])
   })
 })
+
+describe('server text is data', () => {
+  it('a hostile answer cannot forge workflow commands, reach url/urls, or put HTML, mentions or links in the summary', async () => {
+    const evil = {
+      status: 'success',
+      data: {
+        instances: [
+          {
+            uuid: '11111111-2222-4333-8444-555555555555',
+            name: 'api',
+            state: 'running <img src=x onerror=alert(1)> @octocat [click](https://evil.example) #1',
+            image: `nginx@sha256:${'0'.repeat(64)}`,
+            restart_policy: 'never\n::stop-commands::tok\n::error::pwned',
+            memory_mb: 128,
+            env: {},
+            service_group: {
+              uuid: '11111111-2222-4333-8444-666666666666',
+              name: 'web',
+              domains: [
+                { fqdn: 'x.fra0.kraft.host/$(touch /tmp/p)' },
+                { fqdn: 'ok.fra0.kraft.host' }
+              ]
+            }
+          }
+        ]
+      }
+    }
+    api.emu.addFault({ method: 'GET', path: '/v1/instances', kind: 'answer', body: evil, times: 2 })
+    const r = await runAction(
+      { token: UKC, 'api-url': api.emu.baseUrl, command: 'plan', spec: 'ukc.yml' },
+      { workspace: workspace({ 'ukc.yml': 'instances: [{ name: api, image: nginx:latest }]\n' }) }
+    )
+    const lines = r.stdout.split('\n')
+    expect(lines.filter((l) => /^::(stop-commands|error::pwned)/.test(l))).toEqual([])
+    expect(r.stdout).toContain('restart_policy never ⏎ ::stop-commands::tok ⏎ ::error::pwned')
+    expect(r.stdout).toContain("::warning::ignored a domain of 'api' that is not a host name")
+    expect(r.outputs.url).toBe('https://ok.fra0.kraft.host')
+    expect(r.json('urls')).toEqual(['https://ok.fra0.kraft.host'])
+    expect(r.summary).not.toContain('<img')
+    expect(r.summary).not.toMatch(/@octocat/)
+    expect(r.summary).not.toContain('](https://evil.example)')
+    expect(r.summary).not.toContain('$(touch')
+  })
+})
