@@ -3,7 +3,8 @@
  * the journal of every API request the emulator answered.
  */
 
-export type FaultKind = 'status' | 'rate_limit' | 'reset' | 'delay' | 'malformed' | 'html' | 'answer'
+export type FaultKind =
+  'status' | 'rate_limit' | 'reset' | 'delay' | 'malformed' | 'html' | 'answer'
 export const FAULT_KINDS: readonly FaultKind[] = [
   'status',
   'rate_limit',

@@ -97,7 +97,13 @@ export function readInputs(
     return Number(v)
   }
 
-  const token = text('token') || env.UKC_TOKEN || ''
+  // A pasted secret often ends in a newline: trimmed. Anything else unprintable is refused
+  // here, by name, rather than as an obscure header error later.
+  const token = (text('token') || env.UKC_TOKEN || '').trim()
+  if (/\p{Cc}/u.test(token))
+    problems.push(
+      'token: the UKC API token contains control characters (a line break or a tab inside it?); paste the token again'
+    )
   const command = oneOf('command', COMMANDS, 'deploy')
   const healthCheck = optional('health-check')
   if (healthCheck && !healthCheck.startsWith('/') && !/^https?:\/\//.test(healthCheck))

@@ -50,7 +50,45 @@ function guardPreviewNames(names: string[], owner: PreviewOwner): void {
     )
 }
 
+/**
+ * Every string of a result with the run's secrets replaced by `***`: an API error may quote a
+ * value back (a key sent in the wrong field), and the summary, the PR comment and the outputs
+ * are not masked by the runner.
+ */
+function scrubbed(result: RunResult, secrets: Set<string>): RunResult {
+  const list = [...secrets].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length)
+  if (list.length === 0) return result
+  const scrub = (text: string | undefined): string | undefined =>
+    text === undefined ? undefined : list.reduce((t, s) => t.split(s).join('***'), text)
+  return {
+    ...result,
+    error: scrub(result.error),
+    notes: result.notes.map((n) => scrub(n)!),
+    plan: result.plan.map((p) => ({ ...p, reason: scrub(p.reason)! })),
+    objects: result.objects.map((o) => ({
+      ...o,
+      error: scrub(o.error),
+      state: scrub(o.state),
+      logTail: scrub(o.logTail)
+    }))
+  }
+}
+
 export async function invoke(inv: Invocation): Promise<Invoked> {
+  const secrets = new Set<string>([inv.inputs.token])
+  for (const line of inv.inputs.secretEnv) {
+    secrets.add(line.trim())
+    if (line.includes('=')) secrets.add(line.slice(line.indexOf('=') + 1).trim())
+  }
+  const onSecret = (value: string): void => {
+    secrets.add(value)
+    inv.onSecret?.(value)
+  }
+  const invoked = await invokeEngine({ ...inv, onSecret })
+  return { ...invoked, result: scrubbed(invoked.result, secrets) }
+}
+
+async function invokeEngine(inv: Invocation): Promise<Invoked> {
   const { inputs } = inv
   const startedAt = Date.now()
   try {

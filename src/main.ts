@@ -28,13 +28,16 @@ const logger: Logger = {
   group: (title, fn) => core.group(title, fn)
 }
 
-/** The token and every secret-env value, masked before the first line is logged. */
+/**
+ * The token and the whole secret-env input, masked before the first line is logged: every
+ * value, and every line as it stands (a line without `=` is still a secret someone pasted).
+ */
 function maskSecrets(): string {
-  const token = core.getInput('token') || process.env.UKC_TOKEN || ''
+  const token = (core.getInput('token') || process.env.UKC_TOKEN || '').trim()
   if (token) core.setSecret(token)
   for (const line of lines(core.getInput('secret-env'))) {
-    const value = line.slice(line.indexOf('=') + 1).trim()
-    if (line.includes('=') && value) core.setSecret(value)
+    const value = line.includes('=') ? line.slice(line.indexOf('=') + 1).trim() : line.trim()
+    if (value) core.setSecret(value)
   }
   return token
 }

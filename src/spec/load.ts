@@ -37,6 +37,15 @@ function readWorkspaceFile(
 ): { text: string; file: string } | undefined {
   const full = resolve(workspace, path)
   const at = { file: input }
+  // Outside first, before anything is looked up: whether a file exists there is not ours to say.
+  const lexical = relative(resolve(workspace), full)
+  if (lexical.startsWith('..') || isAbsolute(lexical)) {
+    problems.add(
+      at,
+      `the file '${path}' is outside the workspace (${workspace}); files must live in the repository`
+    )
+    return undefined
+  }
   if (!existsSync(full)) {
     problems.add(
       at,
@@ -79,12 +88,26 @@ function resolveCertificates(
         : readWorkspaceFile(path, workspace, `certificates.${c.name}`, problems)?.text
     c.chain = c.chain ?? file(c.chain_file)
     c.pkey = c.pkey ?? file(c.pkey_file)
-    if (c.pkey) {
-      onSecret(c.pkey)
-      // A multi-line secret is masked line by line too, so no single line can slip through.
-      for (const line of c.pkey.split('\n'))
-        if (line.trim().length >= 8 && !line.startsWith('-----')) onSecret(line.trim())
-    }
+    // Whichever field a key arrives through (chain and pkey swapped, a key in the chain file),
+    // it is masked before the API can quote it back.
+    if (c.pkey) onSecret(c.pkey)
+    maskPrivateKeys(c.pkey, onSecret)
+    maskPrivateKeys(c.chain, onSecret)
+  }
+}
+
+const PEM_KEY_RE =
+  /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g
+
+/**
+ * Every PEM private key in a text, masked whole and line by line (a log line holds one line
+ * of it); lines of four characters or more, so a short base64 tail is covered too.
+ */
+export function maskPrivateKeys(text: string | undefined, onSecret: (value: string) => void): void {
+  for (const block of text?.match(PEM_KEY_RE) ?? []) {
+    onSecret(block)
+    for (const line of block.split(/\r?\n/))
+      if (line.trim().length >= 4 && !line.startsWith('-----')) onSecret(line.trim())
   }
 }
 
@@ -115,8 +138,12 @@ export function loadSpec(input: SpecInput): Spec | undefined {
   if (spec) {
     checkSpec(spec, problems)
     resolveCertificates(spec, input.workspace, problems, input.onSecret ?? (() => {}))
-    const secrets = parseKeyValues(input.secretEnv ?? [], 'secret-env', problems, input.env)
-    for (const inst of spec.instances) inst.env = { ...inst.env, ...secrets }
+    const secrets = parseKeyValues(input.secretEnv ?? [], 'secret-env', problems, input.env, true)
+    for (const inst of spec.instances) {
+      inst.env = { ...inst.env, ...secrets }
+      for (const value of Object.values(inst.env))
+        maskPrivateKeys(value, input.onSecret ?? (() => {}))
+    }
   }
   problems.throwIfAny()
   return spec

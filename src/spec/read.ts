@@ -13,11 +13,20 @@ export interface ReadCtx {
 
 export type Reader<T> = (node: PNode, path: string, ctx: ReadCtx) => T | undefined
 
+/**
+ * A value quoted in a message: at most 60 characters of it, control characters (NUL, line
+ * breaks) shown as `\uXXXX`, so a huge or binary value never floods the log or the summary.
+ */
+export function excerpt(value: string): string {
+  const shown = value.length > 60 ? `${value.slice(0, 60)}… (${value.length} characters)` : value
+  return `"${shown.replace(/\p{Cc}/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}"`
+}
+
 function kindOf(node: PNode): string {
   if (node.kind === 'map') return 'a mapping'
   if (node.kind === 'seq') return 'a list'
   if (node.value === null) return 'nothing'
-  return typeof node.value === 'string' ? `"${node.value}"` : String(node.value)
+  return typeof node.value === 'string' ? excerpt(node.value) : String(node.value)
 }
 
 /** The scalar's text with `${VAR}` expanded; undefined (and a problem) for a missing variable. */
@@ -51,7 +60,11 @@ export function str(
     const t = scalarText(node, path, ctx)
     if (!t) return undefined
     if (opts.oneOf && !opts.oneOf.includes(t.text)) {
-      ctx.problems.add(node.where, `must be one of ${opts.oneOf.join(', ')}, got "${t.text}"`, path)
+      ctx.problems.add(
+        node.where,
+        `must be one of ${opts.oneOf.join(', ')}, got ${excerpt(t.text)}`,
+        path
+      )
       return undefined
     }
     const why = opts.check?.(t.text)

@@ -12,7 +12,19 @@ import type {
   ServiceSpec
 } from '../ukc/types.js'
 import type { Where } from './problems.js'
-import { bool, int, list, obj, opt, req, str, textMap, type ReadCtx, type Reader } from './read.js'
+import {
+  bool,
+  excerpt,
+  int,
+  list,
+  obj,
+  opt,
+  req,
+  str,
+  textMap,
+  type ReadCtx,
+  type Reader
+} from './read.js'
 import { handlerProblem, HANDLERS } from './services.js'
 import type { PNode } from './yaml.js'
 
@@ -109,7 +121,7 @@ const MOUNT_RE = /^\/(?:[ a-zA-Z0-9._-]+\/?)*$/
 const mountPath = str({
   check: (v) =>
     !MOUNT_RE.test(v) || /(^|\/)\.\.?(\/|$)/.test(v)
-      ? `"${v}" must be an absolute path without '.' or '..' components or ':'`
+      ? `${excerpt(v)} must be an absolute path without '.' or '..' components or ':'`
       : undefined
 })
 
@@ -144,11 +156,13 @@ const domainName = str({
   check: (v) => {
     const d = v.toLowerCase()
     if (d.endsWith('.'))
-      return FQDN_RE.test(d) ? undefined : `"${v}" is not a valid fully-qualified domain name`
+      return FQDN_RE.test(d)
+        ? undefined
+        : `${excerpt(v)} is not a valid fully-qualified domain name`
     if (SUBDOMAIN_RE.test(d)) return undefined
     return d.includes('.')
-      ? `"${v}" looks like a domain; end it with a dot for an FQDN ("${v}.") or give one label for a subdomain of the metro domain`
-      : `"${v}" is not a valid subdomain (one DNS label of at most ${MAX_LABEL_LENGTH} letters, digits and hyphens)`
+      ? `${excerpt(v)} looks like a domain; end it with a dot for an FQDN ("${v}.") or give one label for a subdomain of the metro domain`
+      : `${excerpt(v)} is not a valid subdomain (one DNS label of at most ${MAX_LABEL_LENGTH} letters, digits and hyphens)`
   }
 })
 
@@ -163,7 +177,7 @@ const policyReader = obj(
         check: (v) =>
           /^[A-Za-z0-9_-]{1,63}$/.test(v)
             ? undefined
-            : `"${v}" is not a policy name (letters, digits, _ and -)`
+            : `${excerpt(v)} is not a policy name (letters, digits, _ and -)`
       })
     ),
     type: req(str({ oneOf: ['step', 'on_demand'] })),
@@ -254,7 +268,7 @@ const certificate = obj(
         check: (v) =>
           /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\.?$/i.test(v)
             ? undefined
-            : `"${v}" is not a domain name`
+            : `${excerpt(v)} is not a domain name`
       })
     ),
     chain: opt(
@@ -324,7 +338,7 @@ const instance = obj(
         check: (v) =>
           /^[a-z0-9][a-z0-9._\-/:@]*$/i.test(v)
             ? undefined
-            : `"${v}" is not an image reference such as myorg/app:latest`
+            : `${excerpt(v)} is not an image reference such as myorg/app:latest`
       })
     ),
     memory_mb: opt(int({ min: 16, max: 1048576 })),

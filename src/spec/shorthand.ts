@@ -5,6 +5,7 @@
 import type { RestartPolicy, ScaleToZero, ServiceSpec } from '../ukc/types.js'
 import { checkName } from '../ukc/names.js'
 import { expandVars, refusedMessage } from './expand.js'
+import { excerpt } from './read.js'
 import type { Problems } from './problems.js'
 import type { InstanceSpec, Spec } from './schema.js'
 import { handlerProblem, parsePort } from './services.js'
@@ -46,7 +47,7 @@ export function hasShorthand(s: Shorthand): boolean {
 /** `256`, `256M`, `256Mi`, `1G`, `1Gi` → MiB. */
 export function parseMemory(text: string): number | string {
   const m = /^(\d+)\s*(Mi|M|MB|MiB|Gi|G|GB|GiB)?$/i.exec(text.trim())
-  if (!m) return `"${text}" is not a memory size; use MiB (256) or a unit: 256Mi, 1Gi`
+  if (!m) return `${excerpt(text)} is not a memory size; use MiB (256) or a unit: 256Mi, 1Gi`
   const n = Number(m[1])
   return m[2] && /^g/i.test(m[2]) ? n * 1024 : n
 }
@@ -56,7 +57,9 @@ export function parseKeyValues(
   lines: string[],
   input: string,
   problems: Problems,
-  env: Record<string, string | undefined>
+  env: Record<string, string | undefined>,
+  /** The lines are secrets: a bad one is named by its number, never quoted. */
+  secret = false
 ): Record<string, string> {
   const out: Record<string, string> = {}
   lines.forEach((line, i) => {
@@ -66,7 +69,9 @@ export function parseKeyValues(
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
       problems.add(
         { file: `input '${input}'`, line: i + 1 },
-        `expected KEY=VALUE, got "${eq > 0 ? `${key}=…` : line.slice(0, 40)}"`
+        secret
+          ? 'expected KEY=VALUE (the line is not shown: it is a secret)'
+          : `expected KEY=VALUE, got "${eq > 0 ? `${key}=…` : line.slice(0, 40)}"`
       )
       return
     }
@@ -115,7 +120,7 @@ export function shorthandSpec(
   ): number | undefined => {
     if (text === undefined || text === '') return undefined
     if (!/^\d+$/.test(text.trim()) || Number(text) < min || Number(text) > max) {
-      problems.add(at(input), `must be a whole number from ${min} to ${max}, got "${text}"`)
+      problems.add(at(input), `must be a whole number from ${min} to ${max}, got ${excerpt(text)}`)
       return undefined
     }
     return Number(text)

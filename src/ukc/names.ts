@@ -45,7 +45,8 @@ export function isValidName(value: string): boolean {
 }
 
 /** A DNS host name (what an FQDN from the API must be before it becomes a URL). */
-const HOST_RE = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/i
+const HOST_RE =
+  /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/i
 
 export function isHostName(value: string): boolean {
   return HOST_RE.test(value)

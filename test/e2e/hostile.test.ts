@@ -3,6 +3,7 @@
  * and shown to fail: a pull request copying credentials into its preview, and one
  * repository's previews touching another's.
  */
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from '@jest/globals'
 import { runAction, workspace } from '../../scripts/local-runner.js'
 import { ownerTag } from '../../src/spec/preview.js'
@@ -266,5 +267,101 @@ describe('server text is data', () => {
     expect(r.summary).not.toMatch(/@octocat/)
     expect(r.summary).not.toContain('](https://evil.example)')
     expect(r.summary).not.toContain('$(touch')
+  })
+})
+
+describe('secrets never leak through the wrong field', () => {
+  const key = readFileSync(new URL('../fixtures/app.example.com.key.pem', import.meta.url), 'utf8')
+  const cert = readFileSync(new URL('../fixtures/app.example.com.crt.pem', import.meta.url), 'utf8')
+  const keyLines = key.split('\n').filter((l) => l.trim().length >= 4 && !l.startsWith('-----'))
+
+  it('a private key given as the chain (files swapped) is masked line by line', async () => {
+    const spec = `certificates:
+  - { name: app-cert, cn: app.example.com, chain_file: tls/key.pem, pkey_file: tls/cert.pem }
+`
+    const r = await runAction(
+      { token: UKC, 'api-url': api.emu.baseUrl, spec: 'ukc.yml' },
+      { workspace: workspace({ 'ukc.yml': spec, 'tls/key.pem': key, 'tls/cert.pem': cert }) }
+    )
+    expect(r.code).toBe(1)
+    const masked = new Set(
+      r.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('::add-mask::'))
+        .map((l) => l.slice('::add-mask::'.length))
+    )
+    for (const line of keyLines) expect(masked).toContain(line.trim())
+    const printed = r.stdout.replace(/^::add-mask::.*$/gm, '')
+    const leaked = keyLines.filter(
+      (l) => printed.includes(l.trim()) || r.summary.includes(l.trim())
+    )
+    // Whatever is printed is masked by the runner; and the summary (not masked) holds none of it.
+    expect(keyLines.filter((l) => r.summary.includes(l.trim()))).toEqual([])
+    for (const l of leaked) expect(masked).toContain(l.trim())
+  })
+
+  it('every line of secret-env is masked, and a bad line is named by number, never quoted', async () => {
+    const r = await runAction(
+      {
+        token: UKC,
+        'api-url': api.emu.baseUrl,
+        name: 'api',
+        image: 'nginx:latest',
+        'secret-env': 'API_KEY=first-secret-value\nsecond-line-secret-no-equals'
+      },
+      { workspace: workspace() }
+    )
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain('::add-mask::second-line-secret-no-equals')
+    expect(r.stdout).toContain('::add-mask::first-secret-value')
+    const printed = r.stdout.replace(/^::add-mask::.*$/gm, '')
+    expect(printed).not.toContain('second-line-secret-no-equals')
+    expect(r.summary).not.toContain('second-line-secret-no-equals')
+    expect(printed).toContain('the line is not shown: it is a secret')
+    expect(api.emu.journal()).toEqual([])
+  })
+
+  it('a token with a trailing newline works; one with a control character inside is refused by name', async () => {
+    const ok = await runAction(
+      { token: `${UKC}\n`, 'api-url': api.emu.baseUrl, command: 'status', names: 'api' },
+      { workspace: workspace() }
+    )
+    expect(ok.stdout).not.toContain('control characters')
+    expect(api.emu.journal().length).toBeGreaterThan(0)
+    const bad = await runAction(
+      { token: 'abc\u0007def', 'api-url': api.emu.baseUrl, command: 'status', names: 'api' },
+      { workspace: workspace() }
+    )
+    expect(bad.code).toBe(1)
+    expect(bad.stdout).toContain('token: the UKC API token contains control characters')
+  })
+
+  it('a spec path outside the workspace says so without telling whether the file exists', async () => {
+    const ws = workspace()
+    const there = await runAction(
+      { token: UKC, 'api-url': api.emu.baseUrl, spec: '../../etc/passwd' },
+      { workspace: ws }
+    )
+    const missing = await runAction(
+      { token: UKC, 'api-url': api.emu.baseUrl, spec: '../../etc/no-such-file' },
+      { workspace: ws }
+    )
+    for (const r of [there, missing]) {
+      expect(r.code).toBe(1)
+      expect(r.stdout).toContain('is outside the workspace')
+      expect(r.stdout).not.toContain('does not exist')
+    }
+  })
+
+  it('a huge single-value spec is quoted as a short excerpt, without NUL bytes', async () => {
+    const huge = `${'x'.repeat(200000)}\u0000`
+    const r = await runAction(
+      { token: UKC, 'api-url': api.emu.baseUrl, spec: 'ukc.yml' },
+      { workspace: workspace({ 'ukc.yml': huge }) }
+    )
+    expect(r.code).toBe(1)
+    expect(r.stdout.length).toBeLessThan(20000)
+    expect(r.summary.length).toBeLessThan(20000)
+    expect(r.stdout).not.toContain('\u0000')
   })
 })
