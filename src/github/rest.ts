@@ -68,7 +68,18 @@ export class GitHubRest {
     }
     const link = String(res.message.headers.link ?? '')
     const next = /<([^>]+)>;\s*rel="next"/.exec(link)?.[1]
-    return { data: data as T, next }
+    return { data: data as T, next: next && this.onApiHost(next) ? next : undefined }
+  }
+
+  /** A `Link` to another host would get the token: only the GitHub API's own URLs are followed. */
+  private onApiHost(url: string): boolean {
+    try {
+      const api = new URL(this.apiUrl)
+      const u = new URL(url)
+      return u.origin === api.origin && u.pathname.startsWith(api.pathname.replace(/\/?$/, '/'))
+    } catch {
+      return false
+    }
   }
 
   /** Every page of a list, following the Link header. */

@@ -365,3 +365,36 @@ describe('secrets never leak through the wrong field', () => {
     expect(r.stdout).not.toContain('\u0000')
   })
 })
+
+describe('preview: auto never falls back to production on an event about a pull request', () => {
+  const spec = 'instances: [{ name: api, image: nginx:latest }]\n'
+  const run = (eventName: string, event: unknown, inputs: Record<string, string> = {}) =>
+    runAction(
+      { token: UKC, 'api-url': api.emu.baseUrl, spec: 'ukc.yml', comment: 'false', ...inputs },
+      { workspace: workspace({ 'ukc.yml': spec }), event, eventName }
+    )
+  const tag = ownerTag('acme/widget')
+
+  it.each([
+    ['pull_request_review', { ...prEvent('acme/widget', 8), action: 'submitted' }],
+    ['pull_request_review_comment', { ...prEvent('acme/widget', 8), action: 'created' }],
+    ['issue_comment', { action: 'created', issue: { number: 8, pull_request: { url: 'x' } } }]
+  ])('%s deploys the preview names', async (eventName, event) => {
+    const r = await run(eventName, event)
+    expect(r.code).toBe(0)
+    expect((await instances()).map((i) => i.name)).toEqual([`api-pr8-${tag}`])
+  })
+
+  it('a pull_request event whose payload is missing is an error, and nothing is deployed', async () => {
+    const r = await run('pull_request', {})
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain('its number could not be read from the event payload')
+    expect(api.emu.journal()).toEqual([])
+  })
+
+  it('a comment on an issue (not a PR) deploys the names as written', async () => {
+    const r = await run('issue_comment', { action: 'created', issue: { number: 3 } })
+    expect(r.code).toBe(0)
+    expect((await instances()).map((i) => i.name)).toEqual(['api'])
+  })
+})
