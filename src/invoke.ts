@@ -98,7 +98,8 @@ async function invokeEngine(inv: Invocation): Promise<Invoked> {
       secretEnv: inputs.secretEnv,
       workspace: inv.workspace,
       env: inv.env,
-      onSecret: inv.onSecret
+      onSecret: inv.onSecret,
+      preview: inv.preview !== undefined
     })
     let notices: string[] = []
     if (inv.preview) {

@@ -8,7 +8,7 @@ import { checkSpec } from './check.js'
 import { Problems, SpecError } from './problems.js'
 import { readSpec, type Spec } from './schema.js'
 import { hasShorthand, parseKeyValues, shorthandSpec, type Shorthand } from './shorthand.js'
-import { MAX_SPEC_BYTES, parseYaml } from './yaml.js'
+import { MAX_SPEC_BYTES, parseYaml, type PNode } from './yaml.js'
 
 export interface SpecInput {
   /** The `spec` input: a path or inline YAML/JSON. */
@@ -21,6 +21,26 @@ export interface SpecInput {
   env: Record<string, string | undefined>
   /** Receives every secret the spec holds (certificate keys), to be masked before logging. */
   onSecret?: (value: string) => void
+  /**
+   * A preview drops certificates (they belong to production's custom domains), so it does not
+   * read them at all: a pull request's workflow needs none of production's keys or variables.
+   */
+  preview?: boolean
+}
+
+/** Takes the `certificates` section out of a document, unread; returns the names it had. */
+function withoutCertificates(root: PNode): string[] {
+  if (root.kind !== 'map') return []
+  const section = root.entries.get('certificates')
+  if (!section) return []
+  root.entries.delete('certificates')
+  root.keys.delete('certificates')
+  const items = section.kind === 'seq' ? section.items : []
+  return items.map((c) =>
+    c.kind === 'map' && c.entries.get('name')?.kind === 'scalar'
+      ? String((c.entries.get('name') as { value: unknown }).value)
+      : '?'
+  )
 }
 
 /** Text that can only be a document, not a file name. */
@@ -130,7 +150,9 @@ export function loadSpec(input: SpecInput): Spec | undefined {
       : readWorkspaceFile(specText, input.workspace, "input 'spec'", problems)
     if (source) {
       const root = parseYaml(source.text, source.file, problems)
+      const leftOut = root && input.preview ? withoutCertificates(root) : []
       if (root) spec = readSpec(root, source.file, { problems, env: input.env })
+      if (spec && leftOut.length > 0) spec.leftOutCertificates = leftOut
     }
   } else if (hasShorthand(input.shorthand)) {
     spec = shorthandSpec(input.shorthand, problems, input.env)

@@ -70,13 +70,18 @@ export function previewSpec(spec: Spec, owner: PreviewOwner): { spec: Spec; noti
     volumes: new Set(spec.volumes.map((v) => v.name))
   }
   const rename = (n: string): string => previewName(n, owner)
-  if (spec.certificates.length > 0)
+  const certificates = [
+    ...spec.certificates.map((c) => c.name),
+    ...(spec.leftOutCertificates ?? [])
+  ]
+  if (certificates.length > 0)
     notices.push(
-      `preview: certificates ${spec.certificates.map((c) => `'${c.name}'`).join(', ')} are left out (they belong to production's custom domains)`
+      `preview: certificates ${certificates.map((c) => `'${c}'`).join(', ')} are left out, unread (they belong to production's custom domains)`
     )
   const out: Spec = {
     source: spec.source,
     certificates: [],
+    leftOutCertificates: undefined,
     volumes: spec.volumes.map((v) => ({ ...v, name: rename(v.name) })),
     service_groups: spec.service_groups.map((g) => {
       const fqdns = g.domains.filter((d) => d.name.endsWith('.'))

@@ -103,6 +103,8 @@ export interface Spec {
   service_groups: ServiceGroupSpec[]
   volumes: VolumeSpec[]
   instances: InstanceSpec[]
+  /** Certificates a preview left unread (production's): named in a notice. */
+  leftOutCertificates?: string[]
 }
 
 const nameReader: Reader<string> = str({
@@ -330,17 +332,31 @@ const scaleToZero = obj(
   'scale_to_zero'
 )
 
+const IMAGE_REPO = /^[a-z0-9][a-z0-9._-]*(?:\/[a-z0-9][a-z0-9._-]*)*$/i
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/
+
+/**
+ * What is wrong with an image reference, if anything: `[registry/]user/app[:tag]` or a pin
+ * `user/app@sha256:<64 hex>` (one `@`, as the images API writes it).
+ */
+export function imageProblem(v: string): string | undefined {
+  const bad = `${excerpt(v)} is not an image reference such as myorg/app:latest or myorg/app@sha256:<64 hex digits>`
+  const at = v.indexOf('@')
+  if (at >= 0)
+    return IMAGE_REPO.test(v.slice(0, at)) && /^sha256:[0-9a-f]{64}$/.test(v.slice(at + 1))
+      ? undefined
+      : bad
+  const colon = v.lastIndexOf(':')
+  const hasTag = colon > v.lastIndexOf('/')
+  const repo = hasTag ? v.slice(0, colon) : v
+  if (!IMAGE_REPO.test(repo.replace(/^[a-z0-9.-]+:\d+\//i, ''))) return bad
+  return hasTag && !IMAGE_TAG.test(v.slice(colon + 1)) ? bad : undefined
+}
+
 const instance = obj(
   {
     name: req(name),
-    image: req(
-      str({
-        check: (v) =>
-          /^[a-z0-9][a-z0-9._\-/:@]*$/i.test(v)
-            ? undefined
-            : `${excerpt(v)} is not an image reference such as myorg/app:latest`
-      })
-    ),
+    image: req(str({ check: imageProblem })),
     memory_mb: opt(int({ min: 16, max: 1048576 })),
     vcpus: opt(int({ min: 1, max: 64 })),
     args: opt(list(str(), { max: 253 })),

@@ -7,7 +7,7 @@ import { checkName } from '../ukc/names.js'
 import { expandVars, refusedMessage } from './expand.js'
 import { excerpt } from './read.js'
 import type { Problems } from './problems.js'
-import type { InstanceSpec, Spec } from './schema.js'
+import { imageProblem, type InstanceSpec, type Spec } from './schema.js'
 import { handlerProblem, parsePort } from './services.js'
 
 export interface Shorthand {
@@ -112,6 +112,7 @@ export function shorthandSpec(
       at('image'),
       'is required when the shorthand inputs describe the instance (or give a spec)'
     )
+  else if (imageProblem(s.image)) problems.add(at('image'), imageProblem(s.image)!)
   const int = (
     input: keyof Shorthand,
     text: string | undefined,

@@ -398,3 +398,48 @@ describe('preview: auto never falls back to production on an event about a pull 
     expect((await instances()).map((i) => i.name)).toEqual(['api'])
   })
 })
+
+describe('low-severity slips', () => {
+  it("a preview reads none of production's certificates (no key file, no variable needed)", async () => {
+    const spec = `certificates:
+  - { name: app-cert, cn: app.example.com, chain: "\${APP_CERT_PEM}", pkey_file: secrets/app.key }
+service_groups:
+  - name: web
+    services: [{ port: 443, destination_port: 8080, handlers: [http, tls] }]
+    domains: [{ name: shop }, { name: app.example.com., certificate: app-cert }]
+instances:
+  - { name: api, image: nginx:latest, service_group: web }
+`
+    const r = await previewOf('acme/widget', 9, spec)
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain("preview: certificates 'app-cert' are left out, unread")
+    expect(api.emu.journal().filter((e) => e.path === '/v1/certificates')).toEqual([])
+  })
+
+  it.each([
+    [
+      'the shorthand image input',
+      { name: 'api', image: `acme/api@acme/api@sha256:${'a'.repeat(64)}` },
+      {}
+    ],
+    [
+      "the spec's image",
+      { spec: 'ukc.yml' },
+      {
+        'ukc.yml': `instances: [{ name: api, image: "acme/api@acme/api@sha256:${'a'.repeat(64)}" }]\n`
+      }
+    ],
+    ['a truncated pin', { name: 'api', image: 'acme/api@sha256:abc' }, {}]
+  ])(
+    '%s is validated: a reference pinned twice or badly is refused before any request',
+    async (_what, inputs, files) => {
+      const r = await runAction(
+        { token: UKC, 'api-url': api.emu.baseUrl, ...inputs },
+        { workspace: workspace(files) }
+      )
+      expect(r.code).toBe(1)
+      expect(r.stdout).toContain('is not an image reference such as myorg/app:latest')
+      expect(api.emu.journal()).toEqual([])
+    }
+  )
+})
