@@ -501,11 +501,13 @@ async function rollingSwap(
       const m = made.get(p.name)!
       const w = waited.get(p.name)
       if (m.instance && w?.ok) {
+        // A concurrent rollout may have made the new instance first: then it is that run's.
         ledger.fromInstance(p.name, m.instance, {
           action: 'replaced',
-          createdByRun: true,
+          createdByRun: m.ours,
           error: undefined
         })
+        if (m.adopted) notes.push(`instance '${p.name}': ${m.adopted}`)
         finished.push(p)
       } else {
         const why = w?.error ?? m.error ?? 'unknown'

@@ -307,3 +307,20 @@ describe('new instances with a health check', () => {
     expect(bad.summary).toContain('panic: no config')
   })
 })
+
+describe('concurrent rollouts', () => {
+  it('two runs rolling the same change out at once never both claim the same new instance', async () => {
+    await v1()
+    api.emu.pushImage('acme/app:2')
+    const [a, b] = await Promise.all([
+      runAction({ ...base(), spec: specFor('acme/app:2') }),
+      runAction({ ...base(), spec: specFor('acme/app:2') })
+    ])
+    const claimed = [...a.json('instance-uuids'), ...b.json('instance-uuids')]
+    expect(new Set(claimed).size).toBe(claimed.length)
+    // One instance under the real name, no surge left behind. (Which run's instance it is
+    // depends on the interleaving: the API has no locks, so concurrent rollouts should be
+    // serialised with a workflow `concurrency:` group, as README says.)
+    expect((await instancesInGroup()).map((i) => i.name)).toEqual(['api'])
+  })
+})
