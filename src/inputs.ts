@@ -29,6 +29,8 @@ export interface Inputs {
   drainTimeoutSeconds: number
   strategy: (typeof STRATEGIES)[number]
   healthCheck?: string
+  /** The `settle` input: undefined when not given (UKC_SETTLE_MS, then 1 s, apply). */
+  settleSeconds?: number
   /** Undefined: the default for the mode (rollback for previews, keep otherwise). */
   onFailure?: (typeof ON_FAILURE)[number]
   preview: (typeof PREVIEW)[number]
@@ -142,6 +144,7 @@ export function readInputs(
     ),
     strategy: oneOf('strategy', STRATEGIES, 'rolling'),
     healthCheck,
+    settleSeconds: text('settle') === '' ? undefined : seconds('settle', 1, 0, 600),
     onFailure: text('on-failure') ? oneOf('on-failure', ON_FAILURE, 'keep') : undefined,
     preview: oneOf('preview', PREVIEW, 'auto'),
     failOn: oneOf('fail-on', FAIL_ON, 'any'),

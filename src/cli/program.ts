@@ -78,6 +78,7 @@ interface Flags {
   drainTimeout?: string
   strategy?: string
   healthCheck?: string
+  settle?: string
   onFailure?: string
   failOn?: string
   name?: string
@@ -115,6 +116,7 @@ function inputReader(command: string, f: Flags, io: Io): (name: string) => strin
     'drain-timeout': f.drainTimeout,
     strategy: f.strategy,
     'health-check': f.healthCheck,
+    settle: f.settle,
     'on-failure': f.onFailure,
     'fail-on': f.failOn,
     name: f.name,
@@ -213,6 +215,10 @@ export function program(io: Io, onExit: (code: number) => void): Command {
         )
       )
       .option('--health-check <path|url>', 'must answer 2xx before a rollout retires old instances')
+      .option(
+        '--settle <seconds>',
+        'every new instance must stay up this long to count as deployed; 0 turns it off (default 1)'
+      )
       .addOption(
         new Option(
           '--on-failure <what>',

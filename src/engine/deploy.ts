@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto'
 import type { Spec } from '../spec/schema.js'
 import type { UkcClient } from '../ukc/client.js'
+import { describeItem } from '../ukc/envelope.js'
 import type { Instance, ServiceGroup } from '../ukc/types.js'
 import { createNamed, createRequest, safeCreate, type Created } from './create.js'
 import { probeAll } from './health.js'
@@ -171,12 +172,14 @@ export async function deploy(
     if (c.wait && !r.running) ledger.fail('instance', c.name, `did not start: ${r.error}`)
   }
 
-  // New versions must stay up (and answer the health check) before anything old is touched.
-  // With a health check, brand-new instances are held to the same standard, in the same window.
+  // Deployed means up: every new version must stay up through the settle window (and answer
+  // the health check) before it counts — surges before anything old is touched, new and
+  // recreated instances, and stopped ones this deploy started — all in one batched wait.
   const upSurges = rolling.filter((p) => surgeResults.get(p.name)?.running)
-  const upNew = opts.healthCheck
-    ? creates.filter((c) => c.role !== 'surge' && made.get(c.name)?.running).map((c) => c.name)
-    : []
+  const upNew = [
+    ...creates.filter((c) => c.role !== 'surge' && made.get(c.name)?.running).map((c) => c.name),
+    ...(await startStopped(client, plan.instances, opts, out, log))
+  ]
   const crashed = await crashedSoon(
     client,
     [...upSurges.map((p) => surges.get(p.name)!), ...upNew],
@@ -184,11 +187,13 @@ export async function deploy(
     opts.settleMs
   )
   for (const p of upSurges) {
-    const why = crashed.get(surges.get(p.name)!)
-    if (why) Object.assign(surgeResults.get(p.name)!, { running: false, error: why })
+    const c = crashed.get(surges.get(p.name)!)
+    if (c) Object.assign(surgeResults.get(p.name)!, { running: false, error: c.why })
   }
-  for (const name of upNew)
-    if (crashed.has(name)) ledger.fail('instance', name, `did not stay up: ${crashed.get(name)}`)
+  for (const name of upNew) {
+    const c = crashed.get(name)
+    if (c) ledger.fail('instance', name, `did not stay up: ${c.why}`, { state: c.state })
+  }
   if (opts.healthCheck) {
     await checkHealth(opts.healthCheck, rolling, surgeResults, opts, log)
     const alive = upNew.filter((n) => !ledger.failed('instance', n))
@@ -332,6 +337,52 @@ async function createVolumes(
       })
     else ledger.fail('volume', name, `create failed: ${r.error}`)
   }
+}
+
+/**
+ * Spec instances that are right but `stopped` (not scale-to-zero `standby`) are not up: with
+ * `wait`, deploy starts them — one batched start carrying its server-side wait — and they go
+ * through the settle window like new ones; without `wait`, their row fails and says so.
+ */
+async function startStopped(
+  client: UkcClient,
+  plans: InstancePlan[],
+  opts: EngineOptions,
+  { ledger }: Progress,
+  log: Logger
+): Promise<string[]> {
+  const stopped = plans.filter((p) => p.action === 'start')
+  if (stopped.length === 0) return []
+  if (!opts.wait) {
+    for (const p of stopped)
+      ledger.fail(
+        'instance',
+        p.name,
+        'it is stopped; deploy with wait: true starts it (or run command: start)',
+        { state: 'stopped' }
+      )
+    return []
+  }
+  return log.group(`Starting ${stopped.length} stopped instance(s)`, async () => {
+    const r = await client.instances.start(
+      stopped.map((p) => ({ name: p.name, wait_timeout_ms: waitBudgetMs(opts.deadline) }))
+    )
+    const up: string[] = []
+    stopped.forEach((p, i) => {
+      const item = r.items[i]
+      if (item?.ok && item.value.state === 'running') {
+        ledger.set('instance', p.name, { action: 'started', state: 'running', error: undefined })
+        up.push(p.name)
+      } else
+        ledger.fail(
+          'instance',
+          p.name,
+          `it was stopped and did not start: ${item ? describeItem(item) : 'no answer'}`,
+          { state: item?.value?.state }
+        )
+    })
+    return up
+  })
 }
 
 /** The console tail of every instance that exists but failed, for the summary. */
@@ -484,7 +535,7 @@ async function rollingSwap(
       opts.deadline,
       opts.settleMs
     )
-    for (const [name, why] of crashed) waited.set(name, { ok: false, error: why })
+    for (const [name, c] of crashed) waited.set(name, { ok: false, error: c.why })
     if (opts.healthCheck) {
       const up = swapped.filter((p) => waited.get(p.name)?.ok)
       const probes = await probeAll(

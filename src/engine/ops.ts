@@ -121,19 +121,26 @@ export function retire(
   return byNames(names, (refs) => retireRefs(client, refs, drainMs, deadline))
 }
 
+export interface Crash {
+  /** Why, in words: stop reason and exit code. */
+  why: string
+  /** The state the API reports now (`stopped`, a restart under way, or `absent`). */
+  state: string
+}
+
 /**
- * Names that stopped within `settleMs` of reaching `running`, with why. Unikernels that crash
- * do so within milliseconds of boot; a server-side wait for `stopped` that runs out is the
- * good news.
+ * Names that stopped within `settleMs` of reaching `running`: the settle window. Unikernels
+ * that crash do so within milliseconds of boot, so one batched server-side wait for `stopped`
+ * with that timeout tells (its running out is the good news); no polling.
  */
 export async function crashedSoon(
   client: UkcClient,
   names: string[],
   deadline: number,
   settleMs: number
-): Promise<Map<string, string>> {
-  const out = new Map<string, string>()
-  if (names.length === 0) return out
+): Promise<Map<string, Crash>> {
+  const out = new Map<string, Crash>()
+  if (names.length === 0 || settleMs <= 0) return out
   const window = Math.min(deadline - 1000, Date.now() + settleMs)
   const stopped = await waitFor(client, names, 'stopped', window, 0)
   const down = names.filter((n) => stopped.get(n)?.ok)
@@ -142,10 +149,11 @@ export async function crashedSoon(
   down.forEach((name, i) => {
     const inst = r.items[i]?.ok ? r.items[i].value : undefined
     const exit = inst?.exit_code !== undefined ? `, exit code ${inst.exit_code}` : ''
-    out.set(
-      name,
-      `it stopped right after it started (stop_reason ${inst?.stop_reason ?? '?'}${exit})`
-    )
+    const within = `${settleMs < 1000 ? `${settleMs} ms` : `${settleMs / 1000} s`}`
+    out.set(name, {
+      why: `it stopped within ${within} of starting (stop_reason ${inst?.stop_reason ?? '?'}${exit})`,
+      state: inst?.state ?? 'absent'
+    })
   })
   return out
 }

@@ -3,10 +3,11 @@ import type { Inputs } from '../inputs.js'
 import type { EngineOptions } from './types.js'
 
 export const CREATE_CONCURRENCY = 64
-/** Default settle window of a rollout; UKC_SETTLE_MS overrides it (tests, slow-crashing apps). */
-export const SETTLE_MS = 2000
+/** Default settle window (the `settle` input, 1 s); UKC_SETTLE_MS sets it in ms when the input is not given (tests). */
+export const SETTLE_MS = 1000
 
-function settleMs(env: Record<string, string | undefined>): number {
+function settleMs(inputs: Inputs, env: Record<string, string | undefined>): number {
+  if (inputs.settleSeconds !== undefined) return inputs.settleSeconds * 1000
   const v = Number(env.UKC_SETTLE_MS)
   return env.UKC_SETTLE_MS !== undefined && Number.isInteger(v) && v >= 0 && v <= 600000
     ? v
@@ -30,7 +31,7 @@ export function engineOptions(
     failOn: inputs.failOn,
     concurrency: CREATE_CONCURRENCY,
     healthCheck: inputs.healthCheck,
-    settleMs: settleMs(env),
+    settleMs: settleMs(inputs, env),
     dryRun: inputs.dryRun
   }
 }

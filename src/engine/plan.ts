@@ -217,6 +217,13 @@ export function planDeploy(
       }
     }
     const changes = instanceChanges(want, have, digest)
+    // A right instance that is stopped is not up (standby is how scale-to-zero rests).
+    if (changes.length === 0 && have.state === 'stopped')
+      return {
+        ...base,
+        action: 'start',
+        reason: 'config and image digest match, but it is stopped; deploy starts it'
+      }
     if (changes.length === 0)
       return { ...base, action: 'unchanged', reason: 'config and image digest match' }
     const why = recreateReason(want, strategy)

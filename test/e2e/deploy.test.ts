@@ -77,8 +77,17 @@ describe('deploy', () => {
     expect(
       run.json('plan').map((p: { name: string; action: string }) => `${p.name}:${p.action}`)
     ).toEqual(['web:create', 'data:create', 'api:create', 'api2:create', 'worker:create'])
-    // The server-side wait rides in each create (wait_timeout_ms): no wait round trip, no polling.
-    expect(count('GET', '/v1/instances/wait')).toBe(0)
+    // The server-side wait for running rides in each create (wait_timeout_ms); the settle window
+    // is one batched wait for `stopped` that must run out: no polling.
+    const waits = api.emu.journal().filter((e) => e.path === '/v1/instances/wait')
+    expect(waits).toHaveLength(1)
+    expect(waits[0].body).toEqual(
+      ['api', 'api2', 'worker'].map((name) => ({
+        name,
+        state: 'stopped',
+        timeout_ms: expect.any(Number)
+      }))
+    )
     const creates = api.emu
       .journal()
       .filter((e) => e.method === 'POST' && e.path === '/v1/instances')
@@ -358,5 +367,63 @@ describe('secrets', () => {
     }
     const inst = (await api.call('GET', '/instances', [{ name: 'sec' }])).json.data.instances[0]
     expect(inst.env).toEqual({ DB_PASSWORD: secret })
+  })
+})
+
+describe('deployed means up (settle)', () => {
+  const spec = 'instances:\n  - { name: api, image: acme/flaky:1, restart_policy: never }\n'
+  const run = (inputs: Record<string, string> = {}) =>
+    runAction(
+      { token: TOKEN, 'api-url': api.emu.baseUrl, spec: 'ukc.yml', timeout: '20', ...inputs },
+      { workspace: workspace({ 'ukc.yml': spec }) }
+    )
+
+  it('an app that exits 60 ms after it starts is a failed row with the state the API reports and its console', async () => {
+    api.emu.pushImage('acme/flaky:1', {
+      crash: { after_ms: 60, exit_code: 3, message: 'fatal: no database' }
+    })
+    const r = await run()
+    expect(r.code).toBe(1)
+    expect(r.outputs.status).toBe('error')
+    const [row] = r.json('instances')
+    expect(row).toMatchObject({ name: 'api', action: 'failed', state: 'stopped' })
+    expect(row.error).toMatch(
+      /did not stay up: it stopped within 1 s of starting \(stop_reason \d+, exit code 3\)/
+    )
+    expect(r.summary).toContain('fatal: no database')
+    expect(r.summary).not.toMatch(/\| failed \| running/)
+  })
+
+  it('a re-run finds it stopped: it is never counted as healthy; with wait it is started and must settle again', async () => {
+    api.emu.pushImage('acme/flaky:1', {
+      crash: { after_ms: 60, exit_code: 3, message: 'fatal: no database' }
+    })
+    await run()
+    const again = await run()
+    expect(again.code).toBe(1)
+    expect(again.json('plan')[0]).toMatchObject({ name: 'api', action: 'start' })
+    expect(again.json('instances')[0]).toMatchObject({ action: 'failed', state: 'stopped' })
+    const noWait = await run({ wait: 'false' })
+    expect(noWait.code).toBe(1)
+    expect(noWait.json('instances')[0].error).toContain(
+      'it is stopped; deploy with wait: true starts it'
+    )
+  })
+
+  it('a healthy instance stopped by hand is started by the next deploy and reported as started', async () => {
+    api.emu.pushImage('acme/flaky:1')
+    expect((await run()).code).toBe(0)
+    await api.call('PUT', '/instances/stop', [{ name: 'api' }])
+    await api.call('GET', '/instances/wait', [{ name: 'api', state: 'stopped', timeout_ms: 5000 }])
+    const r = await run()
+    expect(r.code).toBe(0)
+    expect(r.json('instances')[0]).toMatchObject({ action: 'started', state: 'running' })
+  })
+
+  it('settle: 0 turns the window off', async () => {
+    api.emu.pushImage('acme/flaky:1', { crash: { after_ms: 500, exit_code: 3, message: 'late' } })
+    const r = await run({ settle: '0' })
+    expect(r.code).toBe(0)
+    expect(api.emu.journal().filter((e) => e.path === '/v1/instances/wait')).toEqual([])
   })
 })

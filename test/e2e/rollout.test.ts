@@ -302,7 +302,7 @@ describe('new instances with a health check', () => {
     })
     expect(bad.code).toBe(1)
     expect(bad.json('instances')[0].error).toMatch(
-      /did not stay up: it stopped right after it started \(stop_reason 3, exit code 4\)/
+      /did not stay up: it stopped within 300 ms of starting \(stop_reason 3, exit code 4\)/
     )
     expect(bad.summary).toContain('panic: no config')
   })
