@@ -8,8 +8,9 @@ import { failedRun } from './engine/options.js'
 import type { Logger, RunResult } from './engine/types.js'
 import { previewOf, readEvent, type WorkflowEvent } from './github/event.js'
 import { GitHubSide } from './github/side.js'
-import { lines, readInputs, type Command, type Inputs } from './inputs.js'
+import { COMMANDS, lines, readInputs, type Command, type Inputs } from './inputs.js'
 import { invoke } from './invoke.js'
+import { outcomeLines } from './report/outcome.js'
 import { outputsOf } from './report/outputs.js'
 import { summaryMarkdown } from './report/summary.js'
 import type { SpecError } from './spec/problems.js'
@@ -72,9 +73,14 @@ async function report(result: RunResult, specError?: SpecError): Promise<void> {
       `Could not write the job summary: ${err instanceof Error ? err.message : String(err)}`
     )
   }
+  // A spec error is annotated problem by problem above; its outcome line only counts them.
+  if (!specError) for (const line of outcomeLines(result)) core.info(oneLine(line))
   if (result.failed)
     core.setFailed(
-      `ukc-deploy ${result.command}: ${result.error ?? `${result.status}: ${result.objects.filter((o) => o.action === 'failed').length} object(s) failed`}`
+      // Each spec problem is annotated above already: the failure names the count, once.
+      specError
+        ? `ukc-deploy ${result.command}: the spec has ${specError.problems.length} problem(s); each is annotated above`
+        : `ukc-deploy ${result.command}: ${result.error ?? `${result.status}: ${result.objects.filter((o) => o.action === 'failed').length} object(s) failed`}`
     )
 }
 
@@ -124,7 +130,11 @@ export async function run(): Promise<void> {
   const event = readEvent(process.env)
   const skipped = prWithoutToken(event, token)
   if (skipped) return report(skipped)
-  let command: Command = 'deploy'
+  // The command as given, for reports of a run whose inputs were bad.
+  const asked = core.getInput('command').trim().toLowerCase()
+  let command: Command = (COMMANDS as readonly string[]).includes(asked)
+    ? (asked as Command)
+    : 'deploy'
   let side: GitHubSide | undefined
   try {
     const inputs = readInputs((name) => core.getInput(name))

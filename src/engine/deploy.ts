@@ -76,7 +76,9 @@ export async function deploy(
   }
   for (const p of plan.instances) {
     if (p.actual) ledger.fromInstance(p.name, p.actual)
-    if (p.action === 'conflict') ledger.fail('instance', p.name, p.reason)
+    // A new instance that cannot be made gets its row in spec order, with the creates.
+    if (p.action === 'conflict' && (p.actual || opts.command === 'plan'))
+      ledger.fail('instance', p.name, p.reason)
   }
   const allNames = listing.items.map((i) => i.value.name)
   const leftovers = spec.instances.flatMap((i) =>
@@ -86,7 +88,10 @@ export async function deploy(
   if (opts.command === 'plan') {
     for (const e of entries)
       if (ledger.get(e.kind, e.name)?.action !== 'failed')
-        ledger.set(e.kind, e.name, { action: 'planned' })
+        ledger.set(e.kind, e.name, {
+          action: 'planned',
+          intent: `${e.action}${e.strategy ? ` (${e.strategy})` : ''}`
+        })
     for (const l of leftovers)
       notes.push(
         `surge instance '${l.surge}' is left over from an interrupted rollout of '${l.of}'; deploy removes it`
@@ -153,12 +158,14 @@ export async function deploy(
   ]
   const made = await launch(client, creates, opts, log)
   const surgeResults = new Map<string, Launched>()
-  for (const c of creates) {
+  for (const c of creates) if (c.role === 'surge') surgeResults.set(c.p.name, made.get(c.name)!)
+  // Rows in spec order: what was made, and what could not be.
+  const createOf = new Map(creates.filter((c) => c.role !== 'surge').map((c) => [c.name, c]))
+  for (const p of plan.instances) {
+    if (p.action === 'conflict' && !p.actual) ledger.fail('instance', p.name, p.reason)
+    const c = createOf.get(p.name)
+    if (!c) continue
     const r = made.get(c.name)!
-    if (c.role === 'surge') {
-      surgeResults.set(c.p.name, r)
-      continue
-    }
     if (!r.instance) {
       ledger.fail('instance', c.name, `create failed: ${r.error}`)
       continue

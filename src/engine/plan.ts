@@ -194,6 +194,13 @@ export function planDeploy(
     const have = actual.instances.get(want.name)
     const digest = actual.digests.get(want.image)
     const base = { kind: 'instance' as const, name: want.name, spec: want, actual: have, digest }
+    const imageError = actual.imageErrors.get(want.image)
+    if (!have && !digest && imageError)
+      return {
+        ...base,
+        action: 'conflict',
+        reason: `image ${want.image} not found (${imageError}); nothing can be created from it`
+      }
     if (!have)
       return {
         ...base,

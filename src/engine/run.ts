@@ -17,8 +17,16 @@ export function outcome(
   failOn: EngineOptions['failOn']
 ): { status: RunStatus; failed: boolean } {
   const failed = objects.filter((o) => o.action === 'failed').length
+  // The instances are what the user asked for: when every one of them failed, a service
+  // group that was made along the way does not make the run a partial success.
+  const instances = objects.filter((o) => o.kind === 'instance')
+  const allInstancesFailed = instances.length > 0 && instances.every((o) => o.action === 'failed')
   const status: RunStatus =
-    failed === 0 ? 'success' : failed === objects.length ? 'error' : 'partial_success'
+    failed === 0
+      ? 'success'
+      : failed === objects.length || allInstancesFailed
+        ? 'error'
+        : 'partial_success'
   const stepFails =
     failOn === 'any'
       ? failed > 0

@@ -48,6 +48,8 @@ export interface ObjectResult {
   bootTimeUs?: number
   /** The end of the console log of an instance that failed to start. */
   logTail?: string
+  /** For `plan`: what deploy would do to it (`create`, `replace (rolling)`, `unchanged`, ...). */
+  intent?: string
   /** A short word on how it is set up (scale to zero, a certificate's CN, an autoscale range). */
   detail?: string
 }

@@ -33,14 +33,17 @@ const uuidCell = (uuid: string | undefined): string =>
  * space breaks `://`, `www.`, `@` and `#<digits>`).
  */
 export function cell(text: string | undefined): string {
-  return (text ?? '')
-    .replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!)
-    .replace(/[\\`*_[\]~|]/g, (c) => `\\${c}`)
-    .replace(/[\r\n\u2028\u2029]+/g, ' ')
-    .replace(/@/g, `@${ZWSP}`)
-    .replace(/#(?=\d)/g, `#${ZWSP}`)
-    .replace(/:\/\//g, `:${ZWSP}//`)
-    .replace(/\bwww\./gi, (w) => `${w.slice(0, 3)}${ZWSP}.`)
+  return (
+    (text ?? '')
+      .replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!)
+      .replace(/[\\`*_[\]~|]/g, (c) => `\\${c}`)
+      .replace(/[\r\n\u2028\u2029]+/g, ' ')
+      // Mentions and issue references start a word (`acme/api@sha256:…` is neither).
+      .replace(/(^|[^A-Za-z0-9_])@(?=[A-Za-z0-9])/g, `$1@${ZWSP}`)
+      .replace(/(^|[^A-Za-z0-9_])#(?=\d)/g, `$1#${ZWSP}`)
+      .replace(/:\/\//g, `:${ZWSP}//`)
+      .replace(/\bwww\./gi, (w) => `${w.slice(0, 3)}${ZWSP}.`)
+  )
 }
 
 function bootTime(us: number | undefined): string {
@@ -62,6 +65,35 @@ function totals(objects: ObjectResult[]): string {
   return parts.join(' · ')
 }
 
+/** `Plan: 2 to create, 2 to replace (rolling), 1 to recreate, 2 unchanged`, as terraform says it. */
+export function planHeadline(plan: RunResult['plan']): string {
+  if (plan.length === 0) return ''
+  const words = (p: RunResult['plan'][number]): string => {
+    if (p.action === 'replace')
+      return p.strategy === 'recreate' ? 'to recreate' : 'to replace (rolling)'
+    if (p.action === 'unchanged') return 'unchanged'
+    if (p.action === 'conflict') return 'refused'
+    return `to ${p.action}`
+  }
+  const order = [
+    'to create',
+    'to replace (rolling)',
+    'to recreate',
+    'to start',
+    'to delete',
+    'unchanged',
+    'refused'
+  ]
+  const counts = new Map<string, number>()
+  for (const p of plan) counts.set(words(p), (counts.get(words(p)) ?? 0) + 1)
+  const parts = [...counts].sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0]))
+  return `Plan: ${parts.map(([w, n]) => `${n} ${w}`).join(', ')}`
+}
+
+/** What happened to a row; for `plan`, what would. */
+const actionOf = (r: ObjectResult): string =>
+  r.action === 'planned' && r.intent ? r.intent : r.action
+
 function table(kind: ObjectResult['kind'], rows: ObjectResult[]): string {
   const link = (f: string): string => `[${cell(f)}](https://${f})`
   const lines =
@@ -75,13 +107,14 @@ function table(kind: ObjectResult['kind'], rows: ObjectResult[]): string {
     const state = r.detail ? `${cell(r.state)} · ${cell(r.detail)}` : cell(r.state)
     if (kind === 'instance')
       lines.push(
-        `| ${cell(r.name)} | ${r.action} | ${state} | ${r.fqdns[0] ? link(r.fqdns[0]) : ''} | ${uuidCell(r.uuid)} | ${bootTime(r.bootTimeUs)} | ${err} |`
+        `| ${cell(r.name)} | ${actionOf(r)} | ${state} | ${r.fqdns[0] ? link(r.fqdns[0]) : ''} | ${uuidCell(r.uuid)} | ${bootTime(r.bootTimeUs)} | ${err} |`
       )
     else if (kind === 'service_group')
       lines.push(
-        `| ${cell(r.name)} | ${r.action} | ${r.fqdns.map(link).join('<br>')} | ${uuidCell(r.uuid)} | ${err} |`
+        `| ${cell(r.name)} | ${actionOf(r)} | ${r.fqdns.map(link).join('<br>')} | ${uuidCell(r.uuid)} | ${err} |`
       )
-    else lines.push(`| ${cell(r.name)} | ${r.action} | ${state} | ${uuidCell(r.uuid)} | ${err} |`)
+    else
+      lines.push(`| ${cell(r.name)} | ${actionOf(r)} | ${state} | ${uuidCell(r.uuid)} | ${err} |`)
   }
   return lines.join('\n')
 }
@@ -91,8 +124,10 @@ export function summaryMarkdown(result: RunResult, context: { title?: string } =
   out.push(
     `### ${ICON[result.status]} ukc-deploy ${result.command}: ${result.status.replace('_', ' ')}${context.title ? ` — ${cell(context.title)}` : ''}`
   )
-  if (result.error) out.push(`> [!CAUTION]\n> ${result.error.split('\n').map(cell).join('\n> ')}`)
-  const t = totals(result.objects)
+  // A plain blockquote with a bold word: GitHub alerts (`> [!CAUTION]`) show as literal text
+  // where they are not supported, and a job summary is such a place.
+  if (result.error) out.push(`> **Error:** ${result.error.split('\n').map(cell).join('<br>\n> ')}`)
+  const t = result.command === 'plan' ? planHeadline(result.plan) : totals(result.objects)
   if (t) out.push(t)
   for (const kind of CREATE_ORDER) {
     const rows = result.objects.filter((o) => o.kind === kind)

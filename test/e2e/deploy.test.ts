@@ -138,12 +138,15 @@ instances:
       'c:created'
     ])
     expect(rows[1].error).toContain("No image with tag 'acme/missing:1'")
-    expect(run.summary).toMatch(
-      /\| b \| failed \|.*❌ create failed: No image with tag 'acme\/missing:1'/
-    )
+    // Found by the plan, before any create: the row says what is wrong and nothing is sent.
+    expect(run.summary).toMatch(/\| b \| failed \|.*❌ image acme\/missing:1 not found/)
     expect(run.stdout).toContain(
-      "::error title=ukc-deploy%3A instance b::create failed: No image with tag 'acme/missing:1'"
+      '::error title=ukc-deploy%3A instance b::image acme/missing:1 not found'
     )
+    expect(run.stdout).toMatch(/✗ 1 of 3 instances failed: b \(image acme\/missing:1 not found/)
+    expect(
+      api.emu.journal().filter((e) => e.method === 'POST' && e.path === '/v1/instances')
+    ).toHaveLength(2)
     const states = (await api.call('GET', '/instances')).json.data.instances.map(
       (i: { name: string; state: string }) => `${i.name}:${i.state}`
     )
@@ -425,5 +428,59 @@ describe('deployed means up (settle)', () => {
     const r = await run({ settle: '0' })
     expect(r.code).toBe(0)
     expect(api.emu.journal().filter((e) => e.path === '/v1/instances/wait')).toEqual([])
+  })
+})
+
+describe('what a user reads', () => {
+  const mixed = `
+service_groups:
+  - { name: web, services: [{ port: 443, destination_port: 8080, handlers: [http, tls] }] }
+instances:
+  - { name: a, image: nginx:latest, service_group: web }
+  - { name: b, image: acme/missing:1 }
+`
+  it('plan reads like a plan, names an image that does not resolve, and fails like deploy would', async () => {
+    api.emu.configure({ strict_images: true })
+    const r = await runAction({ ...base(), spec: mixed, command: 'plan' })
+    expect(r.code).toBe(1)
+    expect(r.summary).toContain('Plan: 2 to create, 1 refused')
+    expect(r.summary).toMatch(/\| a \| create \|/)
+    expect(r.summary).toMatch(/\| b \| failed \|.*image acme\/missing:1 not found/)
+    expect(r.stdout).toContain('✗ Plan: 2 to create, 1 refused')
+    expect(api.emu.journal().filter((e) => e.method !== 'GET')).toEqual([])
+    expect(
+      (await runAction({ ...base(), spec: mixed, command: 'plan', 'fail-on': 'never' })).code
+    ).toBe(0)
+  })
+
+  it('the log ends with the outcome, and a run whose every instance failed is an error, not a partial success', async () => {
+    api.emu.configure({ strict_images: true })
+    const ok = await runAction({
+      ...base(),
+      spec: 'instances: [{ name: a, image: nginx:latest }]\n'
+    })
+    expect(ok.stdout.trimEnd().split('\n').pop()).toBe('✓ deployed 1 instance')
+    const bad = await runAction({
+      ...base(),
+      spec: `service_groups:\n  - { name: web, services: [{ port: 443, destination_port: 8080, handlers: [http, tls] }] }\ninstances:\n  - { name: b, image: acme/missing:1, service_group: web }\n`
+    })
+    expect(bad.outputs.status).toBe('error')
+    expect(bad.summary).toContain('ukc-deploy deploy: error')
+    expect(bad.stdout).toContain('✗ 1 of 1 instance failed: b (image acme/missing:1 not found')
+  })
+
+  it('each spec problem is annotated once; a bad command input is reported under its own name', async () => {
+    const r = await runAction({
+      ...base(),
+      spec: 'instances: [{ name: a, image: nginx:latest, colour: red }]\n'
+    })
+    expect(r.stdout.match(/colour/g)).toHaveLength(1)
+    expect(r.stdout).toContain(
+      '::error::ukc-deploy deploy: the spec has 1 problem(s); each is annotated above'
+    )
+    const status = await runAction({ ...base(), command: 'status' })
+    expect(status.stdout).toContain('ukc-deploy status: names: status needs instances')
+    expect(status.summary).not.toContain('[!CAUTION]')
+    expect(status.summary).toContain('> **Error:**')
   })
 })
