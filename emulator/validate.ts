@@ -151,7 +151,7 @@ export const objectName: Check<string> = (value, path) => {
   const labelsOk = name.split('.').every((l) => l.length <= LABEL_MAX)
   if (!NAME_RE.test(name) || !labelsOk)
     throw new BadRequest(
-      `'${path}' is not a valid name: '${value as string}' (RFC 1035 labels of letters, digits and single hyphens, starting with a letter, at most 121 characters, not ending with a dot)`
+      `'${path}' is not a valid name: '${value as string}' (names are letters, digits, hyphens and dots: dot-separated labels of 1 to 63 characters, each starting with a letter and ending with a letter or digit, no consecutive hyphens or dots, at most 121 characters, not ending with a dot)`
     )
   return name
 }

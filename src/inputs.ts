@@ -4,6 +4,7 @@
  * each naming the input and what is valid.
  */
 import { hasShorthand, type Shorthand } from './spec/shorthand.js'
+import { resolveBaseUrl } from './ukc/endpoint.js'
 
 /** The API's limit on `drain_timeout_ms` (OpenAPI: PUT /instances/stop, maximum 3600000). */
 export const MAX_DRAIN_SECONDS = 3600
@@ -152,6 +153,12 @@ export function readInputs(
     comment: flag('comment', true),
     dryRun: flag('dry-run', false),
     environment: optional('environment')
+  }
+  // Where the API lives is input too: an unknown metro or a plain-http URL is bad usage.
+  try {
+    resolveBaseUrl({ metro: inputs.metro, apiUrl: inputs.apiUrl })
+  } catch (err) {
+    problems.push(err instanceof Error ? err.message : String(err))
   }
   const described = inputs.spec !== undefined || hasShorthand(inputs.shorthand)
   if ((command === 'deploy' || command === 'plan') && !described)

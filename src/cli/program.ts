@@ -11,6 +11,9 @@ import { COMMANDS, FAIL_ON, InputError, ON_FAILURE, readInputs, STRATEGIES } fro
 import { pullState } from '../github/deployment.js'
 import { GitHubRest } from '../github/rest.js'
 import { invoke } from '../invoke.js'
+import { failedRun } from '../engine/options.js'
+import type { RunResult } from '../engine/types.js'
+import { outcomeLines } from '../report/outcome.js'
 import { outputsOf } from '../report/outputs.js'
 import { summaryMarkdown } from '../report/summary.js'
 import { VERSION } from '../version.js'
@@ -136,18 +139,51 @@ function inputReader(command: string, f: Flags, io: Io): (name: string) => strin
   return (name) => map[name] ?? ''
 }
 
+/**
+ * The engine and the inputs speak of the action's inputs; the CLI's user has flags and
+ * environment variables. Messages are reworded on the way out.
+ */
+const CLI_WORDS: [RegExp, string][] = [
+  [/(^|\n\s*- )token: [^\n]*/g, '$1no UKC API token: set the UKC_TOKEN environment variable'],
+  [
+    /(^|\n\s*- )(api-url|metro|spec|names|timeout|drain-timeout|settle|strategy|fail-on|on-failure|health-check|wait|dry-run):/g,
+    '$1--$2:'
+  ],
+  [/\bthe token input\b/g, 'UKC_TOKEN'],
+  [/\bthe github-token input; GITHUB_TOKEN for the CLI\b/g, 'GITHUB_TOKEN'],
+  [/\bthe spec input\b/g, '--spec'],
+  [/\(the spec input: /g, '(--spec: '],
+  [/\bthe names input\b/g, '--names'],
+  [/\(the names input, /g, '(--names, '],
+  [/\bthe shorthand inputs name and image\b/g, '--name and --image'],
+  [/\bthe shorthand inputs\b/g, 'the shorthand flags'],
+  [/\(or set api-url /g, '(or give --api-url ']
+]
+
+export const inCliWords = (message: string): string =>
+  CLI_WORDS.reduce((m, [re, words]) => m.replace(re, words), message)
+
+/** One JSON document with the action's outputs (objects, not strings), and the error if any. */
+function jsonDocument(result: RunResult): string {
+  const doc: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(outputsOf(result)))
+    doc[k] = k === 'status' || k === 'url' ? v : JSON.parse(v)
+  if (result.error) doc.error = inCliWords(result.error)
+  if (result.notes.length > 0) doc.notes = result.notes
+  return `${JSON.stringify(doc, null, 2)}\n`
+}
+
 async function runCommand(command: (typeof COMMANDS)[number], f: Flags, io: Io): Promise<number> {
   let inputs
   try {
     inputs = readInputs(inputReader(command, f, io), io.env)
   } catch (err) {
-    if (err instanceof InputError) {
-      io.err(
-        `ukc-deploy ${command}: ${err.message.replace(/^token: .*$/m, 'no UKC API token: set the UKC_TOKEN environment variable')}\n`
-      )
-      return 2
-    }
-    throw err
+    if (!(err instanceof InputError)) throw err
+    // Bad usage: the reason on stderr, and with --json still exactly one document on stdout.
+    const message = inCliWords(err.message)
+    io.err(`ukc-deploy ${command}: ${message}\n`)
+    if (f.json) io.out(jsonDocument(failedRun(command, message)))
+    return 2
   }
   // sweep asks GitHub which pull requests are closed: GITHUB_TOKEN and GITHUB_REPOSITORY.
   const github =
@@ -165,67 +201,62 @@ async function runCommand(command: (typeof COMMANDS)[number], f: Flags, io: Io):
     repository: io.env.GITHUB_REPOSITORY
   }).finally(() => github?.dispose())
   if (f.summary) writeFileSync(f.summary, summaryMarkdown(result))
-  if (f.json) {
-    const outputs = outputsOf(result)
-    const doc: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(outputs))
-      doc[k] = k === 'status' || k === 'url' ? v : JSON.parse(v)
-    if (result.error) doc.error = result.error
-    if (result.notes.length > 0) doc.notes = result.notes
-    io.out(`${JSON.stringify(doc, null, 2)}\n`)
-  } else io.out(table(result))
+  // stderr always says why (stdout may be one JSON document); then how it ended.
+  if (result.error) io.err(`ukc-deploy ${command}: ${inCliWords(result.error)}\n`)
+  if (!specError) for (const line of outcomeLines(result)) io.err(`${line}\n`)
+  io.out(f.json ? jsonDocument(result) : table(result))
   if (specError) return 2
   return result.failed ? 1 : 0
 }
 
-export function program(io: Io, onExit: (code: number) => void): Command {
-  const root = new Command('ukc-deploy')
-    .description(
-      'Deploy to Unikraft Cloud from any CI system or a laptop. The token comes from UKC_TOKEN.'
-    )
-    .version(VERSION)
-    .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
-    .showHelpAfterError('(run with --help for the flags)')
-  for (const name of COMMANDS) {
-    root
-      .command(name)
-      .description(DESCRIPTIONS[name])
-      .option('-f, --spec <file|yaml>', 'the desired state: a YAML/JSON file, or inline YAML')
+type Opt = (c: Command) => Command
+
+/** Each flag once; each subcommand takes the ones it uses. */
+const FLAGS: Record<string, Opt> = {
+  spec: (c) =>
+    c.option('-f, --spec <file|yaml>', 'the desired state: a YAML/JSON file, or inline YAML'),
+  where: (c) =>
+    c
       .option(
         '--metro <code>',
         'fra0, dal0, sin0, was1, fra, dal, sfo, sin or was (default fra0, or UKC_METRO)'
       )
       .option('--api-url <url>', 'full API base URL; overrides --metro (https unless loopback)')
-      .option(
-        '-n, --names <list>',
-        'instance names or UUIDs, comma-separated or repeated',
-        collectList,
-        []
-      )
-      .option('--no-wait', 'do not wait until instances are running (or stopped)')
-      .option('--timeout <seconds>', 'for the whole operation, waits included (default 120)')
-      .option(
-        '--drain-timeout <seconds>',
-        'to drain connections when stopping, 0..3600 (default 0)'
-      )
+      .option('--timeout <seconds>', 'for the whole operation, waits included', '120'),
+  names: (c) =>
+    c.option(
+      '-n, --names <list>',
+      'instance names or UUIDs, comma-separated or repeated',
+      collectList,
+      []
+    ),
+  wait: (c) => c.option('--no-wait', 'do not wait until instances are running (or stopped)'),
+  drain: (c) =>
+    c.option('--drain-timeout <seconds>', 'to drain connections when stopping, 0..3600', '0'),
+  rollout: (c) =>
+    c
       .addOption(
-        new Option('--strategy <strategy>', 'how deploy replaces changed instances').choices(
-          STRATEGIES
-        )
+        new Option('--strategy <strategy>', 'how deploy replaces changed instances')
+          .choices(STRATEGIES)
+          .default('rolling')
       )
       .option('--health-check <path|url>', 'must answer 2xx before a rollout retires old instances')
       .option(
         '--settle <seconds>',
-        'every new instance must stay up this long to count as deployed; 0 turns it off (default 1)'
+        'every new instance must stay up this long to count as deployed; 0 turns it off',
+        '1'
       )
       .addOption(
-        new Option(
-          '--on-failure <what>',
-          'what happens to objects this run created when it fails (default keep)'
-        ).choices(ON_FAILURE)
-      )
-      .addOption(new Option('--fail-on <when>', 'when the exit code is 1').choices(FAIL_ON))
+        new Option('--on-failure <what>', 'what happens to objects this run created when it fails')
+          .choices(ON_FAILURE)
+          .default('keep')
+      ),
+  failOn: (c) =>
+    c.addOption(
+      new Option('--fail-on <when>', 'when the exit code is 1').choices(FAIL_ON).default('any')
+    ),
+  shorthand: (c) =>
+    c
       .option('--name <name>', 'shorthand: one instance with this name (no spec file)')
       .option('--image <image>', 'shorthand: its image')
       .option('--memory <size>', 'shorthand: MiB, or 256Mi, 1Gi')
@@ -246,20 +277,70 @@ export function program(io: Io, onExit: (code: number) => void): Command {
       .option('--domain <name>', 'shorthand: subdomain, or FQDN ending in a dot')
       .option('--replicas <n>', 'shorthand: additional instances')
       .option('--scale-to-zero <policy>', 'shorthand: on, off or idle[:cooldown-ms]')
-      .option('--restart-policy <policy>', 'shorthand: never, always or on-failure')
-      .option(
-        '--secret-env-file <file>',
-        'KEY=VALUE lines added to every instance env (or UKC_SECRET_ENV)'
-      )
+      .option('--restart-policy <policy>', 'shorthand: never, always or on-failure'),
+  secrets: (c) =>
+    c.option(
+      '--secret-env-file <file>',
+      'KEY=VALUE lines added to every instance env (or UKC_SECRET_ENV)'
+    ),
+  dryRun: (c) => c.option('--dry-run', 'only list what would be deleted', false),
+  report: (c) =>
+    c
       .option(
         '--json',
         'print one JSON document with the action outputs (objects, not strings)',
         false
       )
-      .option('--dry-run', 'sweep and delete only list what they would delete', false)
       .option('--summary <file>', 'write the Markdown summary to this file')
       .option('-v, --verbose', 'print every request (bodies redacted)', false)
-      .action(async (flags: Flags) => onExit(await runCommand(name, flags, io)))
+}
+
+const USES: Record<(typeof COMMANDS)[number], string[]> = {
+  deploy: ['spec', 'shorthand', 'secrets', 'where', 'wait', 'drain', 'rollout', 'failOn', 'report'],
+  plan: ['spec', 'shorthand', 'secrets', 'where', 'rollout', 'failOn', 'report'],
+  start: ['spec', 'names', 'where', 'wait', 'failOn', 'report'],
+  stop: ['spec', 'names', 'where', 'wait', 'drain', 'failOn', 'report'],
+  delete: ['spec', 'names', 'where', 'drain', 'dryRun', 'failOn', 'report'],
+  status: ['spec', 'names', 'where', 'failOn', 'report'],
+  sweep: ['where', 'drain', 'dryRun', 'failOn', 'report']
+}
+
+const EXIT_CODES = `
+Exit codes: 0 success, 1 failure (per --fail-on), 2 bad usage or a bad spec.
+Environment: UKC_TOKEN (required), UKC_METRO, UKC_SECRET_ENV; sweep also GITHUB_TOKEN and GITHUB_REPOSITORY.`
+
+export function program(io: Io, onExit: (code: number) => void): Command {
+  const root = new Command('ukc-deploy')
+    .description(
+      'Deploy to Unikraft Cloud from any CI system or a laptop. The token comes from UKC_TOKEN.'
+    )
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .showHelpAfterError('(run with --help for the flags)')
+    .addHelpText('after', EXIT_CODES)
+  for (const name of COMMANDS) {
+    let sub = root.command(name).description(DESCRIPTIONS[name]).exitOverride()
+    for (const use of USES[name]) sub = FLAGS[use](sub)
+    sub.addHelpText('after', EXIT_CODES).action(async (flags: Partial<Flags>) =>
+      onExit(
+        await runCommand(
+          name,
+          {
+            names: [],
+            arg: [],
+            env: [],
+            port: [],
+            wait: true,
+            dryRun: false,
+            json: false,
+            verbose: false,
+            ...flags
+          },
+          io
+        )
+      )
+    )
   }
   return root
 }

@@ -106,7 +106,7 @@ export class InvalidNameError extends Error {
     readonly value: string,
     readonly rule: string
   ) {
-    super(`'${value}' is not a valid name: ${rule}`)
+    super(`'${value.length > 60 ? `${value.slice(0, 60)}…` : value}' is not a valid name: ${rule}`)
     this.name = 'InvalidNameError'
   }
 }

@@ -5,6 +5,10 @@
  */
 import { InvalidNameError } from './errors.js'
 
+/** The seed's naming rule, worded once: errors, README and the emulator say it the same way. */
+export const NAME_RULE =
+  'names are letters, digits, hyphens and dots: dot-separated labels of 1 to 63 characters, each starting with a letter and ending with a letter or digit, no consecutive hyphens or dots, at most 121 characters, not ending with a dot'
+
 export const MAX_NAME_LENGTH = 121
 export const MAX_LABEL_LENGTH = 63
 
@@ -12,7 +16,7 @@ export const MAX_LABEL_LENGTH = 63
 export function checkName(value: string): string {
   const name = value.toLowerCase()
   const fail = (rule: string): never => {
-    throw new InvalidNameError(value, rule)
+    throw new InvalidNameError(value, `${rule} (${NAME_RULE})`)
   }
   if (name.length === 0) fail('it is empty')
   if (name.length > MAX_NAME_LENGTH)

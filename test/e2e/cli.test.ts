@@ -191,3 +191,56 @@ describe('ukc-deploy sweep', () => {
     }
   })
 })
+
+describe('ukc-deploy, as a shell user reads it', () => {
+  it('each subcommand lists only its own options, with defaults and the exit codes', async () => {
+    const status = (await cli(['status', '--help'])).stdout
+    for (const foreign of ['--strategy', '--image', '--health-check', '--dry-run', '--settle'])
+      expect(status).not.toContain(foreign)
+    expect(status).toContain('--names')
+    expect(status).toContain('Exit codes: 0 success, 1 failure (per --fail-on), 2 bad usage')
+    const deploy = (await cli(['deploy', '--help'])).stdout
+    expect(deploy).toMatch(/--strategy <strategy>[\s\S]*default: "rolling"/)
+    expect(deploy).toMatch(/--fail-on <when>[\s\S]*default: "any"/)
+    expect(deploy).toContain('--settle')
+    expect(deploy).not.toContain('--names')
+  })
+
+  it.each([
+    [['status', '-n', 'a', '--metro', 'nowhere'], "--metro: 'nowhere' is not a known metro"],
+    [
+      ['status', '-n', 'a', '--api-url', 'http://example.com'],
+      "--api-url: 'http://example.com' must use https://"
+    ]
+  ])('bad usage %j exits 2 before any request', async (args, words) => {
+    const r = await cli(args)
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain(words)
+    expect(api.emu.journal()).toEqual([])
+  })
+
+  it('--json: stdout is exactly one JSON document on every path, stderr says why', async () => {
+    const badSpec = await cli(
+      ['deploy', '-f', 'bad.yml', '--json', ...at()],
+      undefined,
+      workspace({ 'bad.yml': 'instances:\n  - { name: api, image: nginx, memory_mb: 12 }\n' })
+    )
+    expect(badSpec.code).toBe(2)
+    expect(JSON.parse(badSpec.stdout).error).toContain('memory_mb')
+    expect(badSpec.stderr).toContain('memory_mb: must be between 16 and 1048576')
+    const noToken = await cli(['deploy', '-f', 'ukc.yml', '--json', ...at()], {})
+    expect(noToken.code).toBe(2)
+    expect(JSON.parse(noToken.stdout)).toMatchObject({ status: 'error', instances: [] })
+    expect(noToken.stderr).toContain('set the UKC_TOKEN environment variable')
+    const noSpec = await cli(['deploy', '--json', ...at()])
+    expect(JSON.parse(noSpec.stdout).error).toContain('--spec')
+    expect(noSpec.stderr).not.toMatch(/the spec input|the token input/)
+  })
+
+  it('ends stderr with the outcome', async () => {
+    const r = await cli(['deploy', '-f', 'ukc.yml', ...at()])
+    expect(r.stderr.trimEnd().split('\n').pop()).toMatch(
+      /^✓ deployed 1 service group, 2 instances: https:\/\//
+    )
+  })
+})
