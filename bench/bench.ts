@@ -36,8 +36,13 @@ const spec = (n: number): string =>
   `service_groups:\n  - name: web\n    services: [{ port: 443, destination_port: 8080, handlers: [http, tls] }]\ninstances:\n${Array.from({ length: n }, (_, i) => `  - { name: app-${i + 1}, image: acme/app:1, service_group: web }`).join('\n')}\n`
 
 /** Round trips each operation needs at the least, given the API's shape (all batched or concurrent). */
+/** The `settle` input's default: every new instance must stay up this long. */
+const SETTLE = 1000
+
 const FLOOR = {
-  deploy: (l: number) => 3 * l + BOOT, // read state ‖ create group ‖ create instances, concurrent, each waiting on the server (+ boot)
+  // read state ‖ create group ‖ create instances, concurrent, each waiting on the server (+ boot),
+  // then the settle window: one wait for `stopped` that must run out (the `settle` input, 1 s).
+  deploy: (l: number) => 3 * l + BOOT + l + SETTLE,
   status: (l: number) => l,
   stop: (l: number) => 2 * l + STOP, // stop ‖ wait stopped
   start: (l: number) => l + BOOT, // start, waiting on the server (+ boot)
