@@ -446,6 +446,9 @@ instances:
     expect(r.summary).toContain('Plan: 2 to create, 1 refused')
     expect(r.summary).toMatch(/\| a \| create \|/)
     expect(r.summary).toMatch(/\| b \| failed \|.*image acme\/missing:1 not found/)
+    // A row with no UUID has an empty cell, not an empty code span.
+    expect(r.summary).toMatch(/\| b \| failed \| {2}\| {2}\| {2}\| {2}\| ❌/)
+    expect(r.summary).not.toContain('``')
     expect(r.stdout).toContain('✗ Plan: 2 to create, 1 refused')
     expect(api.emu.journal().filter((e) => e.method !== 'GET')).toEqual([])
     expect(

@@ -181,6 +181,7 @@ describe('preview lifecycle', () => {
     expect(run.stdout).toContain(
       '::notice title=ukc-deploy::Skipped: pull request #12 comes from a fork'
     )
+    expect(run.stdout.match(/Skipped: pull request #12/g)).toHaveLength(1)
     expect(run.outputs.status).toBe('success')
     expect(run.outputs.instances).toBe('[]')
     expect(api.emu.journal()).toEqual([])
