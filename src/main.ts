@@ -7,7 +7,7 @@ import * as core from '@actions/core'
 import { failedRun } from './engine/options.js'
 import type { Logger, RunResult } from './engine/types.js'
 import { previewOf, readEvent, type WorkflowEvent } from './github/event.js'
-import { GitHubSide } from './github/side.js'
+import type { GitHubSide } from './github/side.js'
 import { COMMANDS, lines, readInputs, type Command, type Inputs } from './inputs.js'
 import { invoke } from './invoke.js'
 import { outcomeLines } from './report/outcome.js'
@@ -142,20 +142,25 @@ export async function run(): Promise<void> {
     command = commandFor(inputs, event, Boolean(pr))
     if (pr && command !== inputs.command)
       core.info(`Pull request #${pr.number} closed: deleting its preview`)
-    side = new GitHubSide({
-      token: inputs.githubToken,
-      apiUrl: process.env.GITHUB_API_URL,
-      event,
-      preview: pr,
-      comment: inputs.comment && (command === 'deploy' || command === 'delete'),
-      environment: inputs.environment,
-      specKey: specKey(inputs),
-      closing: Boolean(pr) && command === 'delete',
-      warn: (m) => core.warning(m),
-      info: (m) => core.info(m)
-    })
     const touchesGitHub = command === 'deploy' || (Boolean(pr) && command === 'delete')
-    if (touchesGitHub) await side.begin()
+    // The GitHub side (Octokit) loads only for a run that uses it: a comment, a Deployment, sweep.
+    if (command === 'sweep' || (touchesGitHub && (pr || inputs.environment !== undefined))) {
+      const { GitHubSide } = await import('./github/side.js')
+      side = new GitHubSide({
+        token: inputs.githubToken,
+        deadline: Date.now() + inputs.timeoutSeconds * 1000,
+        apiUrl: process.env.GITHUB_API_URL,
+        event,
+        preview: pr,
+        comment: inputs.comment && (command === 'deploy' || command === 'delete'),
+        environment: inputs.environment,
+        specKey: specKey(inputs),
+        closing: Boolean(pr) && command === 'delete',
+        warn: (m) => core.warning(m),
+        info: (m) => core.info(m)
+      })
+    }
+    if (touchesGitHub) await side?.begin()
     const { result, specError } = await invoke({
       inputs: { ...inputs, command },
       workspace: process.env.GITHUB_WORKSPACE || process.cwd(),
@@ -164,10 +169,10 @@ export async function run(): Promise<void> {
       debug: (line) => core.debug(line),
       preview: pr ? { repository: repositoryOf(event), pr: pr.number } : undefined,
       repository: event.repository,
-      prState: command === 'sweep' ? side.prState() : undefined,
+      prState: command === 'sweep' ? side?.prState() : undefined,
       onSecret: (value) => core.setSecret(value)
     })
-    if (touchesGitHub) await side.finish(result)
+    if (touchesGitHub) await side?.finish(result)
     await report(result, specError)
   } catch (err) {
     await report(failedRun(command, err instanceof Error ? err.message : String(err)))

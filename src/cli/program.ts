@@ -9,7 +9,6 @@ import { Command, CommanderError, Option } from 'commander'
 import type { Logger } from '../engine/types.js'
 import { COMMANDS, FAIL_ON, InputError, ON_FAILURE, readInputs, STRATEGIES } from '../inputs.js'
 import { pullState } from '../github/deployment.js'
-import { GitHubRest } from '../github/rest.js'
 import { invoke } from '../invoke.js'
 import { failedRun } from '../engine/options.js'
 import type { RunResult } from '../engine/types.js'
@@ -187,8 +186,14 @@ async function runCommand(command: (typeof COMMANDS)[number], f: Flags, io: Io):
   }
   // sweep asks GitHub which pull requests are closed: GITHUB_TOKEN and GITHUB_REPOSITORY.
   const github =
-    io.env.GITHUB_TOKEN && io.env.GITHUB_REPOSITORY
-      ? new GitHubRest(io.env.GITHUB_TOKEN, io.env.GITHUB_API_URL)
+    command === 'sweep' && io.env.GITHUB_TOKEN && io.env.GITHUB_REPOSITORY
+      ? new (await import('../github/rest.js')).GitHubRest(
+          io.env.GITHUB_TOKEN,
+          io.env.GITHUB_API_URL,
+          {
+            deadline: Date.now() + inputs.timeoutSeconds * 1000
+          }
+        )
       : undefined
   const repo = io.env.GITHUB_REPOSITORY ?? ''
   const { result, specError } = await invoke({

@@ -12,6 +12,8 @@ import { explain, GitHubRest } from './rest.js'
 
 export interface SideOptions {
   token?: string
+  /** Epoch ms: the run's `timeout`, which bounds every GitHub call too. */
+  deadline?: number
   apiUrl?: string
   event: WorkflowEvent
   preview?: PullRequestEvent
@@ -31,7 +33,8 @@ export class GitHubSide {
   private deploymentId?: number
 
   constructor(private readonly o: SideOptions) {
-    if (o.token && o.event.repository) this.rest = new GitHubRest(o.token, o.apiUrl)
+    if (o.token && o.event.repository)
+      this.rest = new GitHubRest(o.token, o.apiUrl, { deadline: o.deadline })
   }
 
   get environment(): string | undefined {

@@ -292,3 +292,43 @@ describe('sweep', () => {
     expect((await names()).filter((n) => n.endsWith(`-pr12-${T}`))).toHaveLength(4)
   })
 })
+
+describe('a GitHub that never answers', () => {
+  it('is cut off by timeout: the deploy still happens and the run ends on time, with warnings', async () => {
+    const { createServer } = await import('node:http')
+    const hang = createServer(() => {}) // accepts, never answers
+    await new Promise<void>((r) => hang.listen(0, '127.0.0.1', () => r()))
+    const port = (hang.address() as { port: number }).port
+    try {
+      const started = Date.now()
+      const run = await runAction(
+        {
+          token: 'ukc-token',
+          'api-url': api.emu.baseUrl,
+          spec: 'ukc.yml',
+          'github-token': 'gh-token',
+          timeout: '12'
+        },
+        {
+          workspace: ws,
+          event: payload('opened'),
+          eventName: 'pull_request',
+          env: {
+            GITHUB_API_URL: `http://127.0.0.1:${port}`,
+            GITHUB_REPOSITORY: 'Codertocat/Hello-World'
+          }
+        }
+      )
+      const took = Date.now() - started
+      expect(took).toBeLessThan(15000)
+      expect(run.stdout).toContain("the run's timeout ran out before GitHub answered")
+      expect(run.json('instances').map((i: { state: string }) => i.state)).toEqual([
+        'running',
+        'running'
+      ])
+    } finally {
+      hang.closeAllConnections()
+      hang.close()
+    }
+  })
+})

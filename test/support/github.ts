@@ -56,7 +56,8 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
     const url = new URL(req.url ?? '/', 'http://x')
     const key = `${req.method} ${url.pathname}`
     gh.requests.push(key)
-    if (!/^Bearer \S+$/.test(req.headers.authorization ?? ''))
+    // GitHub takes both schemes; Octokit sends `token`.
+    if (!/^(Bearer|token) \S+$/.test(req.headers.authorization ?? ''))
       return send(res, 401, { message: 'Bad credentials' })
     for (const [pattern, status] of gh.failures) {
       if (new RegExp(`^${pattern}$`).test(key))
