@@ -8,6 +8,7 @@ import { runEngine } from './engine/run.js'
 import type { EngineOptions, Logger, RunResult } from './engine/types.js'
 import type { Inputs } from './inputs.js'
 import { loadSpec } from './spec/load.js'
+import { loadYamlParser } from './spec/yaml.js'
 import { isPreviewOf, previewSpec, previewSuffix, type PreviewOwner } from './spec/preview.js'
 import { SpecError } from './spec/problems.js'
 import { UkcClient } from './ukc/client.js'
@@ -92,6 +93,7 @@ async function invokeEngine(inv: Invocation): Promise<Invoked> {
   const { inputs } = inv
   const startedAt = Date.now()
   try {
+    if (inputs.spec?.trim()) await loadYamlParser()
     let spec = loadSpec({
       spec: inputs.spec,
       shorthand: inputs.shorthand,

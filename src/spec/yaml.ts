@@ -3,8 +3,18 @@
  * written, so every spec error can point at file:line:column. Parsing is safe: YAML 1.2 core
  * schema only (no tags that construct objects), unique keys, few aliases, bounded size.
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml'
+import type { Node } from 'yaml'
 import type { Problems, Where } from './problems.js'
+
+/**
+ * The YAML parser is loaded only by runs that read a spec (a `status` by names needs none):
+ * it is a large part of the bundle's start-up. `loadYamlParser()` must have resolved before
+ * `parseYaml` runs; `invoke` does that.
+ */
+let yaml: typeof import('yaml') | undefined
+export async function loadYamlParser(): Promise<void> {
+  yaml ??= await import('yaml')
+}
 
 export const MAX_SPEC_BYTES = 1024 * 1024
 const MAX_DEPTH = 32
@@ -20,6 +30,8 @@ export function parseYaml(text: string, file: string, problems: Problems): PNode
     problems.add({ file }, `the spec is larger than ${MAX_SPEC_BYTES / 1024} KiB`)
     return undefined
   }
+  if (!yaml) throw new Error('internal: loadYamlParser() must run before parseYaml()')
+  const { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } = yaml
   const lines = new LineCounter()
   const doc = parseDocument(text, {
     lineCounter: lines,

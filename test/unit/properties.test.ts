@@ -3,11 +3,14 @@
  * ports and every action input. Spec and inputs are read before any client exists, so an
  * error here is also proof that no request was sent.
  */
-import { describe, expect, it } from '@jest/globals'
+import { beforeAll, describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
 import { stringify } from 'yaml'
 import { InputError, readInputs } from '../../src/inputs.js'
 import { loadSpec } from '../../src/spec/load.js'
+import { loadYamlParser } from '../../src/spec/yaml.js'
+
+beforeAll(loadYamlParser)
 import { SpecError } from '../../src/spec/problems.js'
 import { parsePort } from '../../src/spec/services.js'
 import { parseMemory } from '../../src/spec/shorthand.js'
