@@ -57,15 +57,18 @@ function readWorkspaceFile(
 ): { text: string; file: string } | undefined {
   const full = resolve(workspace, path)
   const at = { file: input }
-  // Outside first, before anything is looked up: whether a file exists there is not ours to say.
-  const lexical = relative(resolve(workspace), full)
-  if (lexical.startsWith('..') || isAbsolute(lexical)) {
+  const outside = (inside: string, target: string): boolean => {
+    const rel = relative(inside, target)
+    if (!rel.startsWith('..') && !isAbsolute(rel)) return false
     problems.add(
       at,
       `the file '${path}' is outside the workspace (${workspace}); files must live in the repository`
     )
-    return undefined
+    return true
   }
+  // Outside first, before anything is looked up: whether a file exists there is not ours to
+  // say. Then again after symlinks are resolved.
+  if (outside(resolve(workspace), full)) return undefined
   if (!existsSync(full)) {
     problems.add(
       at,
@@ -74,14 +77,7 @@ function readWorkspaceFile(
     return undefined
   }
   const real = realpathSync(full)
-  const rel = relative(realpathSync(workspace), real)
-  if (rel.startsWith('..') || isAbsolute(rel)) {
-    problems.add(
-      at,
-      `the file '${path}' is outside the workspace (${workspace}); files must live in the repository`
-    )
-    return undefined
-  }
+  if (outside(realpathSync(workspace), real)) return undefined
   const stat = statSync(real)
   if (!stat.isFile()) {
     problems.add(at, `'${path}' is not a file`)
@@ -91,7 +87,7 @@ function readWorkspaceFile(
     problems.add(at, `the file '${path}' is larger than ${MAX_SPEC_BYTES / 1024} KiB`)
     return undefined
   }
-  return { text: readFileSync(real, 'utf8'), file: rel }
+  return { text: readFileSync(real, 'utf8'), file: relative(realpathSync(workspace), real) }
 }
 
 /** Certificate PEM from workspace files; every private key is handed to `onSecret` to be masked. */
