@@ -24,7 +24,10 @@ const { values } = parseArgs({
     boot: { type: 'string', default: '50' },
     'naive-max': { type: 'string', default: '50' },
     'no-naive': { type: 'boolean', default: false },
-    runs: { type: 'string', default: '10' }
+    runs: { type: 'string', default: '10' },
+    // Cold start only, for comparing builds: `--cold-only --bundles dist/index.js,/tmp/b/index.js`
+    'cold-only': { type: 'boolean', default: false },
+    bundles: { type: 'string', default: DIST }
   }
 })
 const SIZES = values.sizes.split(',').map(Number)
@@ -126,9 +129,16 @@ async function ours(
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
-async function coldStart(
-  runs: number
-): Promise<{ bare: number; action: number; toFirstRequest: number }> {
+interface ColdStart {
+  bundle: string
+  bare: number
+  toFirstRequest: number
+  action: number
+}
+
+/** Spawn → first API request, and a whole run, for each bundle; interleaved so that one
+ * session's drift touches every bundle alike. */
+async function coldStart(runs: number, bundles: string[]): Promise<ColdStart[]> {
   const emu = await emulator(0)
   const time = (
     args: string[],
@@ -159,15 +169,32 @@ async function coldStart(
   writeFileSync(env.GITHUB_OUTPUT, '')
   writeFileSync(env.GITHUB_STEP_SUMMARY, '')
   const bare: number[] = []
-  const first: number[] = []
-  const whole: number[] = []
+  const first = bundles.map((): number[] => [])
+  const whole = bundles.map((): number[] => [])
   for (let i = 0; i < runs; i++) {
     bare.push(await time(['-e', ''], {}, false))
-    first.push(await time([DIST], env, true))
-    whole.push(await time([DIST], env, false))
+    for (const [b, bundle] of bundles.entries()) {
+      first[b].push(await time([bundle], env, true))
+      whole[b].push(await time([bundle], env, false))
+    }
   }
   await emu.close()
-  return { bare: median(bare), toFirstRequest: median(first), action: median(whole) }
+  return bundles.map((bundle, b) => ({
+    bundle,
+    bare: median(bare),
+    toFirstRequest: median(first[b]),
+    action: median(whole[b])
+  }))
+}
+
+const coldLine = (runs: string, c: ColdStart): string =>
+  `Cold start (median of ${runs}): bare \`node -e ''\` ${c.bare} ms; \`node ${c.bundle}\` to its first UKC request ${c.toFirstRequest} ms (${c.toFirstRequest - c.bare} ms above bare node); a whole \`status\` run ${c.action} ms.`
+
+if (values['cold-only']) {
+  const bundles = values.bundles.split(',')
+  for (const c of await coldStart(Number(values.runs), bundles))
+    console.log(coldLine(values.runs, c))
+  process.exit(0)
 }
 
 /** Peak RSS of the action process deploying N instances, read from inside it at exit. */
@@ -243,7 +270,7 @@ for (const latency of LATENCIES) {
   }
 }
 
-const cold = await coldStart(Number(values.runs))
+const [cold] = await coldStart(Number(values.runs), [DIST])
 const rss = await peakRss(200)
 const size = (f: string): string =>
   `${(statSync(new URL(`../dist/${f}`, import.meta.url)).size / 1024).toFixed(0)} KiB`
@@ -261,10 +288,7 @@ for (const r of rows)
   lines.push(
     `| ${r.latency} ms | ${r.n} | ${r.op} | ${r.requests} | ${r.wallMs} ms | ${r.floorMs} ms | ${(r.wallMs / r.floorMs).toFixed(2)} | ${r.naiveRequests ?? '–'} | ${r.naiveMs !== undefined ? `${r.naiveMs} ms` : '–'} | ${r.naiveMs !== undefined ? (r.wallMs / r.naiveMs).toFixed(3) : '–'} | ${r.noticedMs !== undefined ? `${r.noticedMs} ms` : ''} |`
   )
-lines.push(
-  '',
-  `Cold start (median of ${values.runs}): bare \`node -e ''\` ${cold.bare} ms; \`node dist/index.js\` to its first UKC request ${cold.toFirstRequest} ms (${cold.toFirstRequest - cold.bare} ms above bare node); a whole \`status\` run ${cold.action} ms.`
-)
+lines.push('', coldLine(values.runs, cold))
 lines.push(`dist/index.js ${size('index.js')}, dist/cli/index.js ${size('cli/index.js')}.`)
 lines.push(`Peak RSS of the action deploying N = 200: ${rss.toFixed(0)} MiB.`)
 console.log(lines.join('\n'))
