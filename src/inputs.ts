@@ -5,12 +5,21 @@
  */
 import { hasShorthand, type Shorthand } from './spec/shorthand.js'
 import { resolveBaseUrl } from './ukc/endpoint.js'
+import { COMMANDS, type Command } from './engine/types.js'
+import {
+  aboutField,
+  FieldError,
+  PLAIN_WORDS,
+  WordedError,
+  type Field,
+  type Wording,
+  type Worded
+} from './fields.js'
 
 /** The API's limit on `drain_timeout_ms` (OpenAPI: PUT /instances/stop, maximum 3600000). */
 export const MAX_DRAIN_SECONDS = 3600
 
-export const COMMANDS = ['deploy', 'plan', 'start', 'stop', 'delete', 'status', 'sweep'] as const
-export type Command = (typeof COMMANDS)[number]
+export { COMMANDS, type Command } from './engine/types.js'
 export const STRATEGIES = ['rolling', 'recreate'] as const
 export const FAIL_ON = ['any', 'all', 'never'] as const
 export const ON_FAILURE = ['rollback', 'keep'] as const
@@ -43,14 +52,19 @@ export interface Inputs {
   dryRun: boolean
 }
 
-export class InputError extends Error {
-  constructor(readonly problems: string[]) {
-    super(
-      problems.length === 1
-        ? problems[0]
-        : `${problems.length} problems with the inputs:\n${problems.map((p) => `  - ${p}`).join('\n')}`
-    )
+/** Every problem with the inputs at once, each naming its field as the front end words it. */
+export class InputError extends WordedError {
+  constructor(readonly problems: Worded[]) {
+    super()
+    this.message = this.worded(PLAIN_WORDS)
     this.name = 'InputError'
+  }
+
+  worded(words: Wording): string {
+    const lines = this.problems.map((p) => p(words))
+    return lines.length === 1
+      ? lines[0]
+      : `${lines.length} problems with the ${words === PLAIN_WORDS ? 'inputs' : 'settings'}:\n${lines.map((l) => `  - ${l}`).join('\n')}`
   }
 }
 
@@ -69,32 +83,34 @@ export function readInputs(
   get: InputReader,
   env: Record<string, string | undefined> = process.env
 ): Inputs {
-  const problems: string[] = []
+  const problems: Worded[] = []
+  const bad = (field: Field, what: string | Worded): number =>
+    problems.push(aboutField(field, what))
   const text = (name: string): string => get(name).trim()
   const optional = (name: string): string | undefined => text(name) || undefined
 
-  function oneOf<T extends string>(name: string, valid: readonly T[], fallback: T): T {
+  function oneOf<T extends string>(name: Field, valid: readonly T[], fallback: T): T {
     const v = text(name) || fallback
     if ((valid as readonly string[]).includes(v.toLowerCase())) return v.toLowerCase() as T
-    problems.push(`${name}: "${v}" is not valid; use one of ${valid.join(', ')}`)
+    bad(name, `"${v}" is not valid; use one of ${valid.join(', ')}`)
     return fallback
   }
 
   // YAML 1.2 core schema booleans, as @actions/core's getBooleanInput reads them.
-  function flag(name: string, fallback: boolean): boolean {
+  function flag(name: Field, fallback: boolean): boolean {
     const v = text(name)
     if (v === '') return fallback
     if (['true', 'True', 'TRUE'].includes(v)) return true
     if (['false', 'False', 'FALSE'].includes(v)) return false
-    problems.push(`${name}: "${v}" is not a boolean; use true or false`)
+    bad(name, `"${v}" is not a boolean; use true or false`)
     return fallback
   }
 
-  function seconds(name: string, fallback: number, min: number, max = 86400, why = ''): number {
+  function seconds(name: Field, fallback: number, min: number, max = 86400, why = ''): number {
     const v = text(name)
     if (v === '') return fallback
     if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
-      problems.push(`${name}: "${v}" is not valid; give whole seconds from ${min} to ${max}${why}`)
+      bad(name, `"${v}" is not valid; give whole seconds from ${min} to ${max}${why}`)
       return fallback
     }
     return Number(v)
@@ -104,15 +120,14 @@ export function readInputs(
   // here, by name, rather than as an obscure header error later.
   const token = (text('token') || env.UKC_TOKEN || '').trim()
   if (/\p{Cc}/u.test(token))
-    problems.push(
-      'token: the UKC API token contains control characters (a line break or a tab inside it?); paste the token again'
+    bad(
+      'token',
+      'the UKC API token contains control characters (a line break or a tab inside it?); paste the token again'
     )
   const command = oneOf('command', COMMANDS, 'deploy')
   const healthCheck = optional('health-check')
   if (healthCheck && !healthCheck.startsWith('/') && !/^https?:\/\//.test(healthCheck))
-    problems.push(
-      `health-check: "${healthCheck}" must be a path starting with / or a full http(s) URL`
-    )
+    bad('health-check', `"${healthCheck}" must be a path starting with / or a full http(s) URL`)
   const inputs: Inputs = {
     token,
     metro: text('metro') || 'fra0',
@@ -158,25 +173,27 @@ export function readInputs(
   try {
     resolveBaseUrl({ metro: inputs.metro, apiUrl: inputs.apiUrl })
   } catch (err) {
-    problems.push(err instanceof Error ? err.message : String(err))
+    if (!(err instanceof FieldError)) throw err
+    problems.push((w) => err.worded(w))
   }
   const described = inputs.spec !== undefined || hasShorthand(inputs.shorthand)
   if ((command === 'deploy' || command === 'plan') && !described)
-    problems.push(
-      `spec: ${command} needs a spec (the spec input: a file or inline YAML) or the shorthand inputs name and image`
+    bad(
+      'spec',
+      (w) =>
+        `${command} needs a spec (${w.name('spec')}: a file or inline YAML) or ${w.name('shorthand')}`
     )
   if (
     ['start', 'stop', 'delete', 'status'].includes(command) &&
     !described &&
     inputs.names.length === 0
   )
-    problems.push(
-      `names: ${command} needs instances: the names input (names or UUIDs, one per line) or a spec`
+    bad(
+      'names',
+      (w) =>
+        `${command} needs instances: ${w.name('names')} (names or UUIDs, one per line) or a spec`
     )
-  if (!token)
-    problems.push(
-      'token: no UKC API token; set the token input (e.g. token: ${{ secrets.UKC_TOKEN }}) or the UKC_TOKEN environment variable'
-    )
+  if (!token) bad('token', (w) => `no UKC API token: set ${w.name('token')}`)
   if (problems.length > 0) throw new InputError(problems)
   return inputs
 }

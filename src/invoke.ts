@@ -3,10 +3,12 @@
  * build the client, run the engine. Shared by the action and the CLI; it never throws, so
  * both can always report.
  */
-import { engineOptions, failedRun } from './engine/options.js'
+import { earlyResult } from './engine/result.js'
 import { runEngine } from './engine/run.js'
 import type { EngineOptions, Logger, RunResult } from './engine/types.js'
+import { FieldError, messageOf, type Wording } from './fields.js'
 import type { Inputs } from './inputs.js'
+import { engineOptions } from './options.js'
 import { loadSpec } from './spec/load.js'
 import { loadYamlParser } from './spec/yaml.js'
 import { isPreviewOf, previewSpec, previewSuffix, type PreviewOwner } from './spec/preview.js'
@@ -18,6 +20,8 @@ export interface Invocation {
   /** Relative spec paths resolve here; spec files must stay inside it. */
   workspace: string
   env: Record<string, string | undefined>
+  /** How the front end names settings in messages (action inputs, CLI flags). */
+  words: Wording
   logger: Logger
   debug?: (line: string) => void
   /** Preview mode: every name gets `-pr<N>-<owner tag>`, and only such names may be touched. */
@@ -46,8 +50,11 @@ function requestTimeout(env: Record<string, string | undefined>): number | undef
 function guardPreviewNames(names: string[], owner: PreviewOwner): void {
   const foreign = names.filter((n) => !isPreviewOf(n, owner))
   if (foreign.length > 0)
-    throw new Error(
-      `names: in preview mode only this pull request's objects (names ending in ${previewSuffix(owner)}) may be touched; refused: ${foreign.join(', ')}`
+    throw new FieldError(
+      'foreign-names',
+      'names',
+      (w) =>
+        `${w.label('names')}: in preview mode only this pull request's objects (names ending in ${previewSuffix(owner)}) may be touched; refused: ${foreign.join(', ')}`
     )
 }
 
@@ -109,7 +116,12 @@ async function invokeEngine(inv: Invocation): Promise<Invoked> {
       if (spec) ({ spec, notices } = previewSpec(spec, inv.preview))
     }
     const opts: EngineOptions = {
-      ...engineOptions(inputs, startedAt, Boolean(inv.preview), inv.env),
+      ...engineOptions(inputs, {
+        startedAt,
+        preview: inv.preview !== undefined,
+        env: inv.env,
+        words: inv.words
+      }),
       prState: inv.prState,
       preview: inv.preview,
       repository: inv.repository
@@ -134,9 +146,6 @@ async function invokeEngine(inv: Invocation): Promise<Invoked> {
     }
   } catch (err) {
     const specError = err instanceof SpecError ? err : undefined
-    return {
-      result: failedRun(inputs.command, err instanceof Error ? err.message : String(err)),
-      specError
-    }
+    return { result: earlyResult(inputs.command, { error: messageOf(err, inv.words) }), specError }
   }
 }

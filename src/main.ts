@@ -4,9 +4,10 @@
  * happens, and every output is set on every path.
  */
 import * as core from '@actions/core'
-import { failedRun } from './engine/options.js'
+import { earlyResult } from './engine/result.js'
 import type { Logger, RunResult } from './engine/types.js'
-import { previewOf, readEvent, type WorkflowEvent } from './github/event.js'
+import { messageOf, type Wording } from './fields.js'
+import { previewOf, readEvent, type PullRequestEvent, type WorkflowEvent } from './github/event.js'
 import type { GitHubSide } from './github/side.js'
 import { COMMANDS, lines, readInputs, type Command, type Inputs } from './inputs.js'
 import { invoke } from './invoke.js'
@@ -21,6 +22,17 @@ import type { SpecError } from './spec/problems.js'
  * (warning/error/notice/debug/group are workflow commands already, escaped by the toolkit.)
  */
 const oneLine = (m: string): string => m.replace(/[\r\n\u2028\u2029]+/g, ' ⏎ ')
+
+/** Messages name what the user sets as the action's inputs. */
+export const ACTION_WORDS: Wording = {
+  name: (field) =>
+    field === 'token'
+      ? 'the token input (e.g. token: ${{ secrets.UKC_TOKEN }}) or the UKC_TOKEN environment variable'
+      : field === 'shorthand'
+        ? 'the shorthand inputs name and image'
+        : `the ${field} input`,
+  label: (field) => field
+}
 
 const logger: Logger = {
   info: (m) => core.info(oneLine(m)),
@@ -84,24 +96,17 @@ async function report(result: RunResult, specError?: SpecError): Promise<void> {
     )
 }
 
-/** A fork's pull request gets no secrets: skip cleanly (outputs set, step green) instead of failing. */
 /**
  * A pull request without a UKC token is skipped, not failed: GitHub gives fork pull requests
- * (and Dependabot's) no secrets. The notice is printed once, by report().
+ * (and Dependabot's) no secrets, so the step ends green with outputs set. The notice is
+ * printed once, by report().
  */
 function prWithoutToken(event: WorkflowEvent, token: string): RunResult | undefined {
   if (!event.pr || token) return undefined
-  const why = event.pr.fork
+  const note = event.pr.fork
     ? `Skipped: pull request #${event.pr.number} comes from a fork, and GitHub gives fork pull requests no secrets, so there is no UKC token. Deploy previews of forks with a label-gated pull_request_target workflow (see README, "Previews of forks").`
     : `Skipped: pull request #${event.pr.number} has no UKC token (GitHub gives Dependabot's pull requests, and forks', no secrets; otherwise check that the token input is set, e.g. token: \${{ secrets.UKC_TOKEN }}).`
-  return {
-    command: 'deploy',
-    status: 'success',
-    failed: false,
-    objects: [],
-    plan: [],
-    notes: [why]
-  }
+  return earlyResult('deploy', { note })
 }
 
 /** A preview belongs to the repository the workflow runs in; without it there is no owner. */
@@ -113,11 +118,56 @@ function repositoryOf(event: WorkflowEvent): string {
   return event.repository
 }
 
-/** `closed` turns a preview deploy into the deletion of that PR's objects. */
-function commandFor(inputs: Inputs, event: WorkflowEvent, preview: boolean): Command {
-  return preview && event.pr?.action === 'closed' && inputs.command === 'deploy'
-    ? 'delete'
-    : inputs.command
+/** What this run does, and which GitHub pieces it touches: decided once, from inputs and event. */
+interface Policy {
+  command: Command
+  /** Preview mode: the pull request the objects belong to. */
+  pr?: PullRequestEvent
+  /** A sticky comment and/or a Deployment around the engine run. */
+  aroundRun: boolean
+  comment: boolean
+  /** The PR closed: its preview is being deleted. */
+  closing: boolean
+  /** The GitHub side (Octokit) loads only for a run that uses it: around the run, or sweep. */
+  needsGitHub: boolean
+}
+
+function policyFor(inputs: Inputs, event: WorkflowEvent): Policy {
+  const pr = previewOf(inputs.preview, event)
+  // `closed` turns a preview deploy into the deletion of that PR's objects.
+  const closing = pr !== undefined && event.pr?.action === 'closed' && inputs.command === 'deploy'
+  const command: Command = closing ? 'delete' : inputs.command
+  const touches = command === 'deploy' || (pr !== undefined && command === 'delete')
+  const aroundRun = touches && (pr !== undefined || inputs.environment !== undefined)
+  return {
+    command,
+    pr,
+    aroundRun,
+    comment: inputs.comment && (command === 'deploy' || command === 'delete'),
+    closing: pr !== undefined && command === 'delete',
+    needsGitHub: command === 'sweep' || aroundRun
+  }
+}
+
+async function gitHubSide(
+  inputs: Inputs,
+  event: WorkflowEvent,
+  policy: Policy
+): Promise<GitHubSide> {
+  const { GitHubSide } = await import('./github/side.js')
+  return new GitHubSide({
+    token: inputs.githubToken,
+    deadline: Date.now() + inputs.timeoutSeconds * 1000,
+    apiUrl: process.env.GITHUB_API_URL,
+    event,
+    preview: policy.pr,
+    comment: policy.comment,
+    environment: inputs.environment,
+    specKey: specKey(inputs),
+    closing: policy.closing,
+    warn: (m) => core.warning(m),
+    info: (m) => core.info(m)
+  })
 }
 
 function specKey(inputs: Inputs): string {
@@ -138,33 +188,18 @@ export async function run(): Promise<void> {
   let side: GitHubSide | undefined
   try {
     const inputs = readInputs((name) => core.getInput(name))
-    const pr = previewOf(inputs.preview, event)
-    command = commandFor(inputs, event, Boolean(pr))
-    if (pr && command !== inputs.command)
-      core.info(`Pull request #${pr.number} closed: deleting its preview`)
-    const touchesGitHub = command === 'deploy' || (Boolean(pr) && command === 'delete')
-    // The GitHub side (Octokit) loads only for a run that uses it: a comment, a Deployment, sweep.
-    if (command === 'sweep' || (touchesGitHub && (pr || inputs.environment !== undefined))) {
-      const { GitHubSide } = await import('./github/side.js')
-      side = new GitHubSide({
-        token: inputs.githubToken,
-        deadline: Date.now() + inputs.timeoutSeconds * 1000,
-        apiUrl: process.env.GITHUB_API_URL,
-        event,
-        preview: pr,
-        comment: inputs.comment && (command === 'deploy' || command === 'delete'),
-        environment: inputs.environment,
-        specKey: specKey(inputs),
-        closing: Boolean(pr) && command === 'delete',
-        warn: (m) => core.warning(m),
-        info: (m) => core.info(m)
-      })
-    }
-    if (touchesGitHub) await side?.begin()
+    const policy = policyFor(inputs, event)
+    command = policy.command
+    const { pr } = policy
+    if (policy.closing && command !== inputs.command)
+      core.info(`Pull request #${pr!.number} closed: deleting its preview`)
+    if (policy.needsGitHub) side = await gitHubSide(inputs, event, policy)
+    if (policy.aroundRun) await side?.begin()
     const { result, specError } = await invoke({
       inputs: { ...inputs, command },
       workspace: process.env.GITHUB_WORKSPACE || process.cwd(),
       env: process.env,
+      words: ACTION_WORDS,
       logger,
       debug: (line) => core.debug(line),
       preview: pr ? { repository: repositoryOf(event), pr: pr.number } : undefined,
@@ -172,10 +207,10 @@ export async function run(): Promise<void> {
       prState: command === 'sweep' ? side?.prState() : undefined,
       onSecret: (value) => core.setSecret(value)
     })
-    if (touchesGitHub) await side?.finish(result)
+    if (policy.aroundRun) await side?.finish(result)
     await report(result, specError)
   } catch (err) {
-    await report(failedRun(command, err instanceof Error ? err.message : String(err)))
+    await report(earlyResult(command, { error: messageOf(err, ACTION_WORDS) }))
   } finally {
     side?.dispose()
   }

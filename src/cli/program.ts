@@ -10,8 +10,9 @@ import type { Logger } from '../engine/types.js'
 import { COMMANDS, FAIL_ON, InputError, ON_FAILURE, readInputs, STRATEGIES } from '../inputs.js'
 import { pullState } from '../github/deployment.js'
 import { invoke } from '../invoke.js'
-import { failedRun } from '../engine/options.js'
+import { earlyResult } from '../engine/result.js'
 import type { RunResult } from '../engine/types.js'
+import type { Wording } from '../fields.js'
 import { outcomeLines } from '../report/outcome.js'
 import { outputsOf } from '../report/outputs.js'
 import { summaryMarkdown } from '../report/summary.js'
@@ -139,35 +140,27 @@ function inputReader(command: string, f: Flags, io: Io): (name: string) => strin
 }
 
 /**
- * The engine and the inputs speak of the action's inputs; the CLI's user has flags and
- * environment variables. Messages are reworded on the way out.
+ * The CLI's user has flags and environment variables, not inputs: errors about a setting are
+ * worded with these names (the action words the same errors with its input names).
  */
-const CLI_WORDS: [RegExp, string][] = [
-  [/(^|\n\s*- )token: [^\n]*/g, '$1no UKC API token: set the UKC_TOKEN environment variable'],
-  [
-    /(^|\n\s*- )(api-url|metro|spec|names|timeout|drain-timeout|settle|strategy|fail-on|on-failure|health-check|wait|dry-run):/g,
-    '$1--$2:'
-  ],
-  [/\bthe token input\b/g, 'UKC_TOKEN'],
-  [/\bthe github-token input; GITHUB_TOKEN for the CLI\b/g, 'GITHUB_TOKEN'],
-  [/\bthe spec input\b/g, '--spec'],
-  [/\(the spec input: /g, '(--spec: '],
-  [/\bthe names input\b/g, '--names'],
-  [/\(the names input, /g, '(--names, '],
-  [/\bthe shorthand inputs name and image\b/g, '--name and --image'],
-  [/\bthe shorthand inputs\b/g, 'the shorthand flags'],
-  [/\(or set api-url /g, '(or give --api-url ']
-]
-
-export const inCliWords = (message: string): string =>
-  CLI_WORDS.reduce((m, [re, words]) => m.replace(re, words), message)
+export const CLI_WORDS: Wording = {
+  name: (field) =>
+    field === 'token'
+      ? 'the UKC_TOKEN environment variable'
+      : field === 'github-token'
+        ? 'GITHUB_TOKEN'
+        : field === 'shorthand'
+          ? '--name and --image'
+          : `--${field}`,
+  label: (field) => (field === 'token' ? 'UKC_TOKEN' : `--${field}`)
+}
 
 /** One JSON document with the action's outputs (objects, not strings), and the error if any. */
 function jsonDocument(result: RunResult): string {
   const doc: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(outputsOf(result)))
     doc[k] = k === 'status' || k === 'url' ? v : JSON.parse(v)
-  if (result.error) doc.error = inCliWords(result.error)
+  if (result.error) doc.error = result.error
   if (result.notes.length > 0) doc.notes = result.notes
   return `${JSON.stringify(doc, null, 2)}\n`
 }
@@ -179,9 +172,9 @@ async function runCommand(command: (typeof COMMANDS)[number], f: Flags, io: Io):
   } catch (err) {
     if (!(err instanceof InputError)) throw err
     // Bad usage: the reason on stderr, and with --json still exactly one document on stdout.
-    const message = inCliWords(err.message)
+    const message = err.worded(CLI_WORDS)
     io.err(`ukc-deploy ${command}: ${message}\n`)
-    if (f.json) io.out(jsonDocument(failedRun(command, message)))
+    if (f.json) io.out(jsonDocument(earlyResult(command, { error: message })))
     return 2
   }
   // sweep asks GitHub which pull requests are closed: GITHUB_TOKEN and GITHUB_REPOSITORY.
@@ -200,6 +193,7 @@ async function runCommand(command: (typeof COMMANDS)[number], f: Flags, io: Io):
     inputs,
     workspace: io.cwd,
     env: io.env,
+    words: CLI_WORDS,
     logger: logger(io, f.verbose),
     debug: f.verbose ? (l) => io.err(`${l}\n`) : undefined,
     prState: github ? (n) => pullState(github, repo, n) : undefined,
@@ -207,7 +201,7 @@ async function runCommand(command: (typeof COMMANDS)[number], f: Flags, io: Io):
   }).finally(() => github?.dispose())
   if (f.summary) writeFileSync(f.summary, summaryMarkdown(result))
   // stderr always says why (stdout may be one JSON document); then how it ended.
-  if (result.error) io.err(`ukc-deploy ${command}: ${inCliWords(result.error)}\n`)
+  if (result.error) io.err(`ukc-deploy ${command}: ${result.error}\n`)
   if (!specError) for (const line of outcomeLines(result)) io.err(`${line}\n`)
   io.out(f.json ? jsonDocument(result) : table(result))
   if (specError) return 2

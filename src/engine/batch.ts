@@ -8,13 +8,14 @@ import { describeItem } from '../ukc/envelope.js'
 import { ErrorCode } from '../ukc/errors.js'
 import { toRef } from '../ukc/scope.js'
 import type { Instance, ObjectRef } from '../ukc/types.js'
-import { attachLogTails } from './deploy.js'
-import type { Ledger, Progress } from './ledger.js'
-import { retireRefs, waitBudgetMs, waitFor } from './ops.js'
+import type { RunContext } from './context.js'
+import type { Ledger } from './ledger.js'
+import { attachLogTails, retireRefs, waitBudgetMs, waitFor } from './ops.js'
 import { externalRefs } from '../spec/check.js'
 import { markerOf, PREVIEW_ENV, type PreviewOwner } from '../spec/preview.js'
+import { DELETE_ORDER } from './order.js'
 import { key, teardown, type Doomed } from './teardown.js'
-import type { EngineOptions, Kind, Logger } from './types.js'
+import type { Kind } from './types.js'
 
 export interface Target {
   /** How the user named it (a name, or a UUID). */
@@ -48,12 +49,8 @@ async function read(
   return found
 }
 
-export async function status(
-  client: UkcClient,
-  targets: Target[],
-  { ledger }: Progress
-): Promise<void> {
-  await read(client, targets, ledger)
+export async function status({ client, progress }: RunContext, targets: Target[]): Promise<void> {
+  await read(client, targets, progress.ledger)
 }
 
 /**
@@ -61,13 +58,15 @@ export async function status(
  * same round trip rather than after, then one wait for the whole set.
  */
 async function switchState(
+  ctx: RunContext,
   verb: 'start' | 'stop',
-  client: UkcClient,
-  targets: Target[],
-  opts: EngineOptions,
-  log: Logger,
-  { ledger }: Progress
+  targets: Target[]
 ): Promise<void> {
+  const {
+    client,
+    opts,
+    progress: { ledger }
+  } = ctx
   const refs = targets.map((t) => t.ref)
   const drain =
     verb === 'stop' && opts.drainTimeoutMs > 0 ? { drain_timeout_ms: opts.drainTimeoutMs } : {}
@@ -102,34 +101,22 @@ async function switchState(
         `still ${item.value.state} when the timeout ran out (wanted running)`
       )
   })
-  if (opts.wait && verb === 'stop') await settle(client, names, 'stopped', ledger, opts, log)
+  if (opts.wait && verb === 'stop') await waitStopped(ctx, names)
   await attachLogTails(client, ledger)
 }
 
-export const start = (
-  client: UkcClient,
-  targets: Target[],
-  opts: EngineOptions,
-  log: Logger,
-  progress: Progress
-): Promise<void> => switchState('start', client, targets, opts, log, progress)
+export const start = (ctx: RunContext, targets: Target[]): Promise<void> =>
+  switchState(ctx, 'start', targets)
 
-export const stop = (
-  client: UkcClient,
-  targets: Target[],
-  opts: EngineOptions,
-  log: Logger,
-  progress: Progress
-): Promise<void> => switchState('stop', client, targets, opts, log, progress)
+export const stop = (ctx: RunContext, targets: Target[]): Promise<void> =>
+  switchState(ctx, 'stop', targets)
 
-async function settle(
-  client: UkcClient,
-  names: string[],
-  state: 'running' | 'stopped',
-  ledger: Ledger,
-  opts: EngineOptions,
-  log: Logger
+async function waitStopped(
+  { client, opts, log, progress }: RunContext,
+  names: string[]
 ): Promise<void> {
+  const { ledger } = progress
+  const state = 'stopped'
   const waited = await log.group(`Waiting for ${names.length} instance(s) to be ${state}`, () =>
     waitFor(client, names, state, opts.deadline)
   )
@@ -140,59 +127,46 @@ async function settle(
   }
 }
 
-/**
- * Deletes the instances (draining first when asked), then the service groups and volumes the
- * spec owns. Deleting what is already gone is not a failure: the result is what was asked.
- */
-export async function remove(
-  client: UkcClient,
-  spec: Spec | undefined,
-  targets: Target[],
-  opts: EngineOptions,
-  log: Logger,
-  progress: Progress
-): Promise<void> {
-  if (opts.dryRun) return planRemoval(client, spec, targets, progress)
-  const { ledger, notes } = progress
-  if (opts.preview) targets = await ownedTargets(client, targets, opts.preview, progress)
+/** What a delete with a spec removes besides the instances: only what the spec defines. */
+function specOwned(spec: Spec | undefined): Doomed {
+  return {
+    volume: spec?.volumes.map((v) => v.name) ?? [],
+    autoscale: spec?.service_groups.filter((g) => g.autoscale).map((g) => g.name) ?? [],
+    service_group: spec?.service_groups.map((g) => g.name) ?? [],
+    certificate: spec?.certificates.map((c) => c.name) ?? []
+  }
+}
+
+/** The instances, drained first when asked; already gone is not a failure. */
+async function deleteInstances(ctx: RunContext, targets: Target[]): Promise<void> {
+  const { client, opts, log, progress } = ctx
   await log.group(`Deleting ${targets.length} instance(s)`, async () => {
-    const gone = await retireRefs(
-      client,
-      targets.map((t) => t.ref),
-      opts.drainTimeoutMs,
-      opts.deadline
-    )
+    const refs = targets.map((t) => t.ref)
+    const gone = await retireRefs(client, refs, opts.drainTimeoutMs, opts.deadline)
     targets.forEach((t, i) => {
       const g = gone[i]
       const name = g.name ?? t.label
-      if (!g.ok) ledger.fail('instance', name, g.error ?? 'not deleted')
+      if (!g.ok) progress.ledger.fail('instance', name, g.error ?? 'not deleted')
       else if (g.state === 'absent')
-        ledger.set('instance', name, { action: 'unchanged', state: 'absent' })
-      else ledger.set('instance', name, { uuid: g.uuid, action: 'deleted', state: 'deleted' })
+        progress.ledger.set('instance', name, { action: 'unchanged', state: 'absent' })
+      else
+        progress.ledger.set('instance', name, { uuid: g.uuid, action: 'deleted', state: 'deleted' })
     })
   })
-  if (!spec) return
-  // Only what the spec defines is deleted; volumes it merely mounts belong to someone else.
-  const { volumes } = externalRefs(spec)
-  if (volumes.length > 0)
-    notes.push(
-      `volume(s) ${volumes.map((v) => `'${v}'`).join(', ')} are mounted by the spec but not defined in it, so they were not deleted`
-    )
-  const doomed: Doomed = {
-    volume: spec.volumes.map((v) => v.name),
-    autoscale: spec.service_groups.filter((g) => g.autoscale).map((g) => g.name),
-    service_group: spec.service_groups.map((g) => g.name),
-    certificate: spec.certificates.map((c) => c.name)
-  }
+}
+
+/** The spec's own volumes, autoscale, service groups and certificates, in delete order. */
+async function deleteOwned(ctx: RunContext, doomed: Doomed): Promise<void> {
+  const { client, opts, log, progress } = ctx
   if (Object.values(doomed).every((list) => list.length === 0)) return
   await log.group("Deleting the spec's volumes, service groups and certificates", async () => {
     const gone = await teardown(client, doomed, 0, opts.deadline)
     for (const [kind, names] of Object.entries(doomed) as [Kind, string[]][]) {
       for (const name of names) {
         const g = gone.get(key(kind, name))
-        if (!g?.ok) ledger.fail(kind, name, g?.error ?? 'not deleted')
+        if (!g?.ok) progress.ledger.fail(kind, name, g?.error ?? 'not deleted')
         else
-          ledger.set(kind, name, {
+          progress.ledger.set(kind, name, {
             uuid: g.uuid,
             action: g.state === 'absent' ? 'unchanged' : 'deleted',
             state: g.state
@@ -203,14 +177,36 @@ export async function remove(
 }
 
 /**
+ * Deletes the instances (draining first when asked), then the volumes, autoscale, service
+ * groups and certificates the spec defines. Deleting what is already gone is not a failure:
+ * the result is what was asked.
+ */
+export async function remove(
+  ctx: RunContext,
+  spec: Spec | undefined,
+  targets: Target[]
+): Promise<void> {
+  if (ctx.opts.dryRun) return planRemoval(ctx, spec, targets)
+  const owner = ctx.opts.preview
+  await deleteInstances(ctx, owner ? await ownedTargets(ctx, targets, owner) : targets)
+  if (!spec) return
+  // Volumes the spec merely mounts belong to someone else.
+  const { volumes } = externalRefs(spec)
+  if (volumes.length > 0)
+    ctx.progress.notes.push(
+      `volume(s) ${volumes.map((v) => `'${v}'`).join(', ')} are mounted by the spec but not defined in it, so they were not deleted`
+    )
+  await deleteOwned(ctx, specOwned(spec))
+}
+
+/**
  * In preview mode an instance is deleted only when it proves to be this repository's preview
  * of this PR: its PREVIEW_ENV marker says so. Anything else under such a name is left alone.
  */
 async function ownedTargets(
-  client: UkcClient,
+  { client, progress: { ledger } }: RunContext,
   targets: Target[],
-  owner: PreviewOwner,
-  { ledger }: Progress
+  owner: PreviewOwner
 ): Promise<Target[]> {
   if (targets.length === 0) return targets
   const r = await client.instances.get(targets.map((t) => t.ref))
@@ -229,37 +225,21 @@ async function ownedTargets(
   })
 }
 
-/** What delete would remove, read but not touched (dry-run). */
+/** What delete would remove — the instances found, and what the spec owns — read but not touched (dry-run). */
 async function planRemoval(
-  client: UkcClient,
+  { client, progress: { ledger, plan } }: RunContext,
   spec: Spec | undefined,
-  targets: Target[],
-  { ledger, plan }: Progress
+  targets: Target[]
 ): Promise<void> {
   const found = await read(client, targets, ledger)
+  const reason = 'dry-run: would be deleted'
   for (const t of targets) {
     const inst = found.get(t.label)
     if (!inst) continue
     ledger.set('instance', inst.name, { action: 'planned' })
-    plan.push({
-      kind: 'instance',
-      name: inst.name,
-      action: 'delete',
-      reason: 'dry-run: would be deleted'
-    })
+    plan.push({ kind: 'instance', name: inst.name, action: 'delete', reason })
   }
-  for (const g of spec?.service_groups ?? [])
-    plan.push({
-      kind: 'service_group',
-      name: g.name,
-      action: 'delete',
-      reason: 'dry-run: would be deleted'
-    })
-  for (const v of spec?.volumes ?? [])
-    plan.push({
-      kind: 'volume',
-      name: v.name,
-      action: 'delete',
-      reason: 'dry-run: would be deleted'
-    })
+  const owned = specOwned(spec)
+  for (const kind of DELETE_ORDER)
+    for (const name of owned[kind] ?? []) plan.push({ kind, name, action: 'delete', reason })
 }

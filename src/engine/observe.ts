@@ -1,6 +1,6 @@
 /**
  * The actual state of everything a spec names, read in one batched request per category
- * (plus one image lookup), all four at once.
+ * (plus the image lookups and the list of all instance names, for leftover surges), all at once.
  */
 import type { Spec } from '../spec/schema.js'
 import { externalRefs } from '../spec/check.js'
@@ -20,6 +20,8 @@ export interface Actual {
   certificates: Map<string, Certificate>
   /** Autoscale of the spec's groups that exist (`enabled: false` when unconfigured). */
   autoscale: Map<string, AutoscaleConfig>
+  /** Every instance name in the account (a leftover surge is found by its name). */
+  instanceNames: string[]
 }
 
 /** Found objects by name; "not found" is an answer, any other item error is not. */
@@ -39,13 +41,9 @@ export function byName<T extends { name: string }>(
   return out
 }
 
-export async function observe(
-  client: UkcClient,
-  spec: Spec,
-  extraInstanceNames: string[] = []
-): Promise<Actual> {
+export async function observe(client: UkcClient, spec: Spec): Promise<Actual> {
   const ext = externalRefs(spec)
-  const instanceNames = [...new Set([...spec.instances.map((i) => i.name), ...extraInstanceNames])]
+  const instanceNames = [...new Set(spec.instances.map((i) => i.name))]
   const groupNames = [...new Set([...spec.service_groups.map((g) => g.name), ...ext.groups])]
   const volumeNames = [...new Set([...spec.volumes.map((v) => v.name), ...ext.volumes])]
   const images = [...new Set(spec.instances.map((i) => i.image))]
@@ -54,16 +52,18 @@ export async function observe(
   ]
   // Autoscale is read for every group of the spec: one that lost its autoscale block is reset.
   const specGroups = spec.service_groups.map((g) => g.name)
-  const [instances, groups, volumes, resolved, certificates, autoscale] = await Promise.all([
-    client.instances.get(instanceNames.map((name) => ({ name }))),
-    client.services.get(groupNames.map((name) => ({ name }))),
-    client.volumes.get(volumeNames.map((name) => ({ name }))),
-    client.images.resolve(images),
-    client.certificates.get(certificateNames.map((name) => ({ name }))),
-    specGroups.length > 0
-      ? client.autoscale.get(specGroups.map((name) => ({ name })))
-      : Promise.resolve(undefined)
-  ])
+  const [instances, groups, volumes, resolved, certificates, autoscale, listing] =
+    await Promise.all([
+      client.instances.get(instanceNames.map((name) => ({ name }))),
+      client.services.get(groupNames.map((name) => ({ name }))),
+      client.volumes.get(volumeNames.map((name) => ({ name }))),
+      client.images.resolve(images),
+      client.certificates.get(certificateNames.map((name) => ({ name }))),
+      specGroups.length > 0
+        ? client.autoscale.get(specGroups.map((name) => ({ name })))
+        : Promise.resolve(undefined),
+      client.instances.get(undefined, { details: false })
+    ])
   const digests = new Map<string, string | undefined>()
   const imageErrors = new Map<string, string>()
   for (const [ref, r] of resolved) {
@@ -77,7 +77,8 @@ export async function observe(
     digests,
     imageErrors,
     certificates: byName(certificates, 'certificates'),
-    autoscale: autoscale ? autoscaleByName(autoscale) : new Map()
+    autoscale: autoscale ? autoscaleByName(autoscale) : new Map(),
+    instanceNames: listing.items.filter((i) => i.ok).map((i) => i.value.name)
   }
 }
 

@@ -4,6 +4,7 @@ import { describeItem } from '../ukc/envelope.js'
 import { ErrorCode } from '../ukc/errors.js'
 import { decodeLog } from '../ukc/instances.js'
 import type { InstanceState, ObjectRef } from '../ukc/types.js'
+import type { Ledger } from './ledger.js'
 
 export interface Outcome {
   ok: boolean
@@ -178,6 +179,19 @@ export async function logTails(
     // Logs are a courtesy on a failure path; their absence must not hide the failure itself.
   }
   return out
+}
+
+/** The console tail of every instance that exists but failed, for the summary. */
+export async function attachLogTails(client: UkcClient, ledger: Ledger): Promise<void> {
+  const failed = ledger
+    .all()
+    .filter((o) => o.kind === 'instance' && o.action === 'failed' && o.uuid && !o.logTail)
+  const tails = await logTails(
+    client,
+    failed.map((o) => o.name)
+  )
+  for (const o of failed)
+    if (tails.has(o.name)) ledger.set('instance', o.name, { logTail: tails.get(o.name) })
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight, keeping order. */

@@ -3,108 +3,73 @@
  * `on-failure`. Whatever happens, it returns a RunResult (never throws), so every output is
  * set on every path.
  */
+import { FieldError, messageOf } from '../fields.js'
 import type { Spec } from '../spec/schema.js'
 import type { UkcClient } from '../ukc/client.js'
 import { remove, start, status, stop, targetsOf } from './batch.js'
+import type { RunContext } from './context.js'
 import { deploy } from './deploy.js'
+import { newProgress } from './ledger.js'
+import { outcome, runResult } from './result.js'
 import { sweep } from './sweep.js'
-import { newProgress, type Progress } from './ledger.js'
 import { key, teardown } from './teardown.js'
-import type { EngineOptions, Kind, Logger, ObjectResult, RunResult, RunStatus } from './types.js'
+import type { EngineOptions, Kind, Logger, RunResult } from './types.js'
 
-export function outcome(
-  objects: ObjectResult[],
-  failOn: EngineOptions['failOn']
-): { status: RunStatus; failed: boolean } {
-  const failed = objects.filter((o) => o.action === 'failed').length
-  // The instances are what the user asked for: when every one of them failed, a service
-  // group that was made along the way does not make the run a partial success.
-  const instances = objects.filter((o) => o.kind === 'instance')
-  const allInstancesFailed = instances.length > 0 && instances.every((o) => o.action === 'failed')
-  const status: RunStatus =
-    failed === 0
-      ? 'success'
-      : failed === objects.length || allInstancesFailed
-        ? 'error'
-        : 'partial_success'
-  const stepFails =
-    failOn === 'any'
-      ? failed > 0
-      : failOn === 'all'
-        ? failed > 0 && failed === objects.length
-        : false
-  return { status, failed: stepFails }
-}
-
-async function dispatch(
-  client: UkcClient,
-  spec: Spec | undefined,
-  opts: EngineOptions,
-  log: Logger,
-  progress: Progress
-): Promise<void> {
-  switch (opts.command) {
-    case 'deploy':
-    case 'plan':
-      if (!spec)
-        throw new Error(
-          `${opts.command} needs a spec: the spec input (a file or inline YAML), or the shorthand inputs name and image`
-        )
-      return deploy(client, spec, opts, log, progress)
-    case 'sweep':
-      return sweep(client, opts, log, progress)
-    default: {
-      const targets = targetsOf(spec, opts.names)
-      if (targets.length === 0)
-        throw new Error(
-          `${opts.command} needs instances: the names input (names or UUIDs, one per line) or a spec`
-        )
-      if (opts.command === 'status') return status(client, targets, progress)
-      if (opts.command === 'start') return start(client, targets, opts, log, progress)
-      if (opts.command === 'stop') return stop(client, targets, opts, log, progress)
-      return remove(client, spec, targets, opts, log, progress)
-    }
+async function dispatch(ctx: RunContext, spec: Spec | undefined): Promise<void> {
+  const { command } = ctx.opts
+  if (command === 'sweep') return sweep(ctx)
+  if (command === 'deploy' || command === 'plan') {
+    if (!spec)
+      throw new FieldError(
+        'no-spec',
+        'spec',
+        (w) =>
+          `${command} needs a spec: ${w.name('spec')} (a file or inline YAML), or ${w.name('shorthand')}`
+      )
+    return deploy(ctx, spec)
   }
+  const targets = targetsOf(spec, ctx.opts.names)
+  if (targets.length === 0)
+    throw new FieldError(
+      'no-names',
+      'names',
+      (w) =>
+        `${command} needs instances: ${w.name('names')} (names or UUIDs, one per line) or a spec`
+    )
+  if (command === 'status') return status(ctx, targets)
+  if (command === 'start') return start(ctx, targets)
+  if (command === 'stop') return stop(ctx, targets)
+  return remove(ctx, spec, targets)
 }
 
 /** Deletes what this run created (instances first), so a failed run leaves nothing behind. */
-async function rollback(
-  client: UkcClient,
-  progress: Progress,
-  opts: EngineOptions,
-  log: Logger
-): Promise<void> {
+async function rollback({ client, opts, log, progress }: RunContext): Promise<void> {
   const created = progress.ledger.all().filter((o) => o.createdByRun && o.action !== 'replaced')
   if (created.length === 0) return
+  const names = (kind: Kind): string[] => created.filter((o) => o.kind === kind).map((o) => o.name)
   await log.group(`Rolling back ${created.length} object(s) this run created`, async () => {
-    const names = (kind: Kind): string[] =>
-      created.filter((o) => o.kind === kind).map((o) => o.name)
     // Past the run's deadline still gets a short, bounded window: leaving orphans is worse.
     const deadline = Math.max(opts.deadline, Date.now() + 15000)
-    const gone = await teardown(
-      client,
-      {
-        instance: names('instance'),
-        service_group: names('service_group'),
-        volume: names('volume'),
-        certificate: names('certificate')
-      },
-      0,
-      deadline
-    )
+    const doomed = {
+      instance: names('instance'),
+      service_group: names('service_group'),
+      volume: names('volume'),
+      certificate: names('certificate')
+    }
+    const gone = await teardown(client, doomed, 0, deadline)
     for (const o of created) {
-      if (gone.get(key(o.kind, o.name))?.ok) {
-        const error = o.error ? `${o.error} (rolled back)` : 'rolled back because the run failed'
-        progress.ledger.set(o.kind, o.name, {
-          createdByRun: false,
-          state: 'deleted',
-          error,
-          action: o.action === 'failed' ? 'failed' : 'deleted'
-        })
-      } else
+      if (!gone.get(key(o.kind, o.name))?.ok) {
         progress.notes.push(
           `rollback could not delete ${o.kind} '${o.name}' (${o.uuid ?? 'no uuid'}); delete it by hand`
         )
+        continue
+      }
+      progress.ledger.set(o.kind, o.name, {
+        createdByRun: false,
+        state: 'deleted',
+        error: o.error ? `${o.error} (rolled back)` : 'rolled back because the run failed',
+        action: o.action === 'failed' ? 'failed' : 'deleted'
+      })
     }
   })
 }
@@ -115,34 +80,26 @@ export async function runEngine(
   opts: EngineOptions,
   log: Logger
 ): Promise<RunResult> {
-  const progress = newProgress((m) => log.warning(m))
+  const ctx: RunContext = { client, opts, log, progress: newProgress((m) => log.warning(m)) }
   let error: string | undefined
   try {
-    await dispatch(client, spec, opts, log, progress)
+    await dispatch(ctx, spec)
   } catch (err) {
-    error = err instanceof Error ? err.message : String(err)
+    error = messageOf(err, opts.words)
   }
-  let { status, failed } = outcome(progress.ledger.all(), opts.failOn)
-  if (error) {
-    status = 'error'
-    failed = true
-  }
-  if (failed && opts.onFailure === 'rollback' && opts.command === 'deploy') {
+  const verdict = outcome(ctx.progress.ledger.all(), opts.failOn)
+  if (
+    (error !== undefined || verdict.failed) &&
+    opts.onFailure === 'rollback' &&
+    opts.command === 'deploy'
+  ) {
     try {
-      await rollback(client, progress, opts, log)
+      await rollback(ctx)
     } catch (err) {
-      progress.notes.push(
-        `rollback failed: ${err instanceof Error ? err.message : String(err)}; check the objects listed as created`
+      ctx.progress.notes.push(
+        `rollback failed: ${messageOf(err, opts.words)}; check the objects listed as created`
       )
     }
   }
-  return {
-    command: opts.command,
-    status,
-    failed,
-    error,
-    objects: progress.ledger.all(),
-    plan: progress.plan,
-    notes: progress.notes
-  }
+  return runResult(opts.command, ctx.progress, verdict, error)
 }

@@ -2,8 +2,12 @@
  * What the engine takes and gives back. It knows nothing of @actions/core: it reports through
  * a small Logger, so the action and the CLI drive the same engine.
  */
-import type { Command } from '../inputs.js'
+import type { Wording } from '../fields.js'
 import type { PreviewOwner } from '../spec/preview.js'
+
+/** What the engine can be asked to do; the action's `command` input and the CLI's subcommands. */
+export const COMMANDS = ['deploy', 'plan', 'start', 'stop', 'delete', 'status', 'sweep'] as const
+export type Command = (typeof COMMANDS)[number]
 
 export interface Logger {
   info(message: string): void
@@ -73,7 +77,7 @@ export interface EngineOptions {
   /** Instance names or UUIDs for start/stop/delete/status without a spec. */
   names: string[]
   wait: boolean
-  /** Epoch ms: the whole run ends by then (the `timeout` input). */
+  /** Epoch ms: the whole run ends by then (the run's timeout). */
   deadline: number
   drainTimeoutMs: number
   strategy: 'rolling' | 'recreate'
@@ -93,4 +97,6 @@ export interface EngineOptions {
   repository?: string
   /** Whether a pull request is open (sweep asks; the engine itself knows nothing of GitHub). */
   prState?: (pr: number) => Promise<'open' | 'closed' | 'unknown'>
+  /** How the front end names the settings an error is about (action inputs, CLI flags). */
+  words: Wording
 }

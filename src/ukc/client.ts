@@ -2,7 +2,7 @@
 import { AutoscaleApi } from './autoscale.js'
 import { CertificatesApi } from './certificates.js'
 import { resolveBaseUrl } from './endpoint.js'
-import { UkcError } from './errors.js'
+import { FieldError } from '../fields.js'
 import { ImagesApi } from './images.js'
 import { InstancesApi } from './instances.js'
 import { ServicesApi } from './services.js'
@@ -27,9 +27,10 @@ export class UkcClient {
 
   constructor(opts: ClientOptions) {
     if (!opts.token)
-      throw new UkcError(
-        'token: no UKC API token was given; set the token input or the UKC_TOKEN environment variable',
-        { kind: 'config' }
+      throw new FieldError(
+        'no-token',
+        'token',
+        (w) => `no UKC API token was given; set ${w.name('token')}`
       )
     this.transport = new Transport({ ...opts, baseUrl: resolveBaseUrl(opts) })
     this.instances = new InstancesApi(this.transport)
@@ -50,12 +51,3 @@ export class UkcClient {
     this.transport.close()
   }
 }
-
-export { resolveBaseUrl } from './endpoint.js'
-export * from './envelope.js'
-export * from './errors.js'
-export * from './types.js'
-export { checkName, isUuid } from './names.js'
-export { toRef } from './scope.js'
-export { decodeLog } from './instances.js'
-export { digestOf, normaliseImageRef } from './images.js'

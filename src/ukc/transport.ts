@@ -278,7 +278,7 @@ export class Transport {
         status,
         serverMessage: fromServer,
         summary:
-          'HTTP 401 Unauthorized: the API refused the token; check the token input (or UKC_TOKEN) and that it belongs to this metro'
+          'HTTP 401 Unauthorized: the API refused the token; check that it is the current one and belongs to this metro'
       }
     if (fromServer)
       return {

@@ -1,7 +1,8 @@
 /** The client against the emulator over loopback: every category, success and failure. */
 import { readFileSync } from 'node:fs'
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { UkcClient, type ClientOptions, type CreateInstanceRequest } from '../../src/ukc/client.js'
+import { UkcClient, type ClientOptions } from '../../src/ukc/client.js'
+import type { CreateInstanceRequest } from '../../src/ukc/types.js'
 import { decodeLog } from '../../src/ukc/instances.js'
 import { useEmulator } from '../support/emulator.js'
 

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
 import { stringify } from 'yaml'
 import { InputError, readInputs } from '../../src/inputs.js'
+import { PLAIN_WORDS } from '../../src/fields.js'
 import { loadSpec } from '../../src/spec/load.js'
 import { loadYamlParser } from '../../src/spec/yaml.js'
 
@@ -196,7 +197,8 @@ describe('inputs', () => {
             expect(inputs.token).toBeTruthy()
           } catch (err) {
             expect(err).toBeInstanceOf(InputError)
-            for (const p of (err as InputError).problems) expect(p).toMatch(/^[a-z-]+: /)
+            for (const p of (err as InputError).problems)
+              expect(p(PLAIN_WORDS)).toMatch(/^[a-z-]+: /)
           }
         }
       ),

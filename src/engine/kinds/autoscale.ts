@@ -2,14 +2,13 @@
  * Autoscale of a spec's service groups (ukc-api.md §9): configured, or replaced when it
  * differs (the API has no update), or reset when the spec no longer asks for it.
  */
-import type { AutoscaleSpec, Spec } from '../spec/schema.js'
-import type { UkcClient } from '../ukc/client.js'
-import { describeItem, type ItemResult } from '../ukc/envelope.js'
-import { ErrorCode } from '../ukc/errors.js'
-import type { AutoscaleConfig } from '../ukc/types.js'
-import type { Progress } from './ledger.js'
-import type { Actual } from './observe.js'
-import type { Logger, PlanEntry } from './types.js'
+import type { AutoscaleSpec, Spec } from '../../spec/schema.js'
+import { describeItem, type ItemResult } from '../../ukc/envelope.js'
+import { ErrorCode } from '../../ukc/errors.js'
+import type { AutoscaleConfig } from '../../ukc/types.js'
+import type { DeployContext } from '../context.js'
+import type { Actual } from '../observe.js'
+import type { PlanEntry } from '../types.js'
 
 const DEFAULTS = { min_size: 1, max_size: 4, warmup_time_ms: 1000, cooldown_time_ms: 1000 }
 
@@ -94,15 +93,15 @@ function explain(item: ItemResult<unknown>, group: string): string {
 }
 
 /**
- * Before the instances change: configurations the spec drops or changes are removed (the API
- * has no update), so nothing scales on an old configuration while the new one is made.
+ * Phase, before the instances change: configurations the spec drops or changes are removed
+ * (the API has no update), so nothing scales on an old configuration while the new one is made.
  */
-export async function removeAutoscale(
-  client: UkcClient,
-  plan: AutoscalePlan[],
-  log: Logger,
-  { ledger }: Progress
-): Promise<void> {
+export async function removeAutoscale({
+  client,
+  plan: { autoscale: plan },
+  log,
+  progress: { ledger }
+}: DeployContext): Promise<void> {
   for (const p of plan)
     if (p.action === 'unchanged')
       ledger.set('autoscale', p.name, { action: 'unchanged', state: p.reason })
@@ -129,15 +128,15 @@ export async function removeAutoscale(
 }
 
 /**
- * After the instances: autoscale clones its master, an instance of the group, so it is
+ * Phase, after the instances: autoscale clones its master, an instance of the group, so it is
  * configured once that instance runs — one object a request (the API's shape), all at once.
  */
-export async function configureAutoscale(
-  client: UkcClient,
-  plan: AutoscalePlan[],
-  log: Logger,
-  { ledger }: Progress
-): Promise<void> {
+export async function configureAutoscale({
+  client,
+  plan: { autoscale: plan },
+  log,
+  progress: { ledger }
+}: DeployContext): Promise<void> {
   const wanted = plan.filter(
     (p) =>
       (p.action === 'create' || p.action === 'replace') &&

@@ -4,13 +4,14 @@
  * valid or the run's timeout.
  */
 import { X509Certificate } from 'node:crypto'
-import type { CertificateSpec, Spec } from '../spec/schema.js'
-import type { UkcClient } from '../ukc/client.js'
-import type { Certificate, ServiceGroup } from '../ukc/types.js'
-import { createNamed } from './create.js'
-import type { Progress } from './ledger.js'
-import { byName, type Actual } from './observe.js'
-import type { Logger, PlanEntry } from './types.js'
+import type { CertificateSpec, Spec } from '../../spec/schema.js'
+import type { Certificate, ServiceGroup } from '../../ukc/types.js'
+import type { DeployContext } from '../context.js'
+import { createNamed } from '../create.js'
+import { byName, type Actual } from '../observe.js'
+import type { PlanEntry } from '../types.js'
+
+export type CertificatePlan = PlanEntry & { spec: CertificateSpec }
 
 function serialOf(pem: string | undefined): string | undefined {
   try {
@@ -20,10 +21,8 @@ function serialOf(pem: string | undefined): string | undefined {
   }
 }
 
-export function planCertificates(
-  spec: Spec,
-  actual: Actual
-): (PlanEntry & { spec: CertificateSpec })[] {
+/** Per certificate: upload, keep (the same serial number), or refuse (another one holds the name). */
+export function planCertificates(spec: Spec, actual: Actual): CertificatePlan[] {
   return spec.certificates.map((c) => {
     const base = { kind: 'certificate' as const, name: c.name, spec: c }
     const have = actual.certificates.get(c.name)
@@ -43,13 +42,14 @@ export function planCertificates(
   })
 }
 
-export async function uploadCertificates(
-  client: UkcClient,
-  plan: ReturnType<typeof planCertificates>,
-  actual: Actual,
-  log: Logger,
-  { ledger, notes }: Progress
-): Promise<void> {
+/** Phase: rows for the certificates that exist, and one upload each for the new ones. */
+export async function uploadCertificates({
+  client,
+  plan: { certificates: plan },
+  actual,
+  log,
+  progress: { ledger, notes }
+}: DeployContext): Promise<void> {
   for (const p of plan) {
     const have = actual.certificates.get(p.name)
     if (p.action === 'conflict')
@@ -88,20 +88,29 @@ export async function uploadCertificates(
 
 const POLL_MS = 2000
 
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+/** The spec's service groups as they now stand: made by this run, or found. */
+function servedGroups({ spec, actual, madeGroups }: DeployContext): ServiceGroup[] {
+  const found = spec.service_groups
+    .map((g) => actual.groups.get(g.name))
+    .filter((g): g is ServiceGroup => g !== undefined)
+  return [...madeGroups, ...found]
+}
+
 /**
- * Custom FQDNs without an uploaded certificate get one from the platform (Let's Encrypt,
- * DNS-01), which starts `pending`. There is no server-side wait for certificates, so this is
- * polled (every 2 s) until each is valid or in error, or the run's time is up.
+ * Phase: custom FQDNs without an uploaded certificate get one from the platform (Let's
+ * Encrypt, DNS-01), which starts `pending`. There is no server-side wait for certificates, so
+ * this is polled (every 2 s) until each is valid or in error, or the run's time is up.
  */
-export async function awaitIssuance(
-  client: UkcClient,
-  groups: ServiceGroup[],
-  deadline: number,
-  log: Logger,
-  { ledger, notes }: Progress,
-  sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-): Promise<void> {
-  const pending = groups.flatMap((g) =>
+export async function awaitIssuance(ctx: DeployContext): Promise<void> {
+  const {
+    client,
+    log,
+    opts: { deadline },
+    progress: { ledger, notes }
+  } = ctx
+  const pending = servedGroups(ctx).flatMap((g) =>
     (g.domains ?? [])
       .filter((d) => d.certificate && d.certificate.state === 'pending')
       .map((d) => ({ group: g.name, fqdn: d.fqdn, uuid: d.certificate!.uuid }))

@@ -1,0 +1,303 @@
+/**
+ * Instances (ukc-api.md §6): created pinned to the image digest the plan resolved, kept when
+ * config and digest match, replaced — rolling (rollout.ts) or by recreate — when they differ,
+ * and started when right but stopped. Deployed means up: every new version goes through the
+ * settle window and the health check before it counts.
+ */
+import type { InstanceSpec, Spec } from '../../spec/schema.js'
+import { PREVIEW_ENV } from '../../spec/preview.js'
+import { describeItem } from '../../ukc/envelope.js'
+import { normaliseImageRef, shortPin } from '../../ukc/images.js'
+import type { Instance } from '../../ukc/types.js'
+import type { DeployContext } from '../context.js'
+import { fqdnOf, launch, proveUp, type Launch, type Launched } from '../launch.js'
+import type { Actual } from '../observe.js'
+import { retire, waitBudgetMs } from '../ops.js'
+import {
+  beginRollouts,
+  removeLeftovers,
+  runningSurges,
+  surgeLaunch,
+  surgesLaunched,
+  swap
+} from '../rollout.js'
+import type { PlanEntry } from '../types.js'
+
+export interface InstancePlan extends PlanEntry {
+  kind: 'instance'
+  spec: InstanceSpec
+  actual?: Instance
+  /** The pinned reference (`user/app@sha256:…`) the new instance will run. */
+  digest?: string
+}
+
+/** API defaults, so that leaving a field out of the spec is not a change (ukc-api.md §6.5). */
+const DEFAULTS = { memory_mb: 128, vcpus: 1, restart_policy: 'never', cooldown_time_ms: 1000 }
+
+const sameList = (a: readonly unknown[], b: readonly unknown[]): boolean =>
+  JSON.stringify(a) === JSON.stringify(b)
+
+function stz(
+  s: { policy?: string; stateful?: boolean; cooldown_time_ms?: number } | undefined
+): string {
+  if (!s || s.policy === 'off' || s.policy === undefined) return 'off'
+  return `${s.policy}/${s.stateful ? 'stateful' : 'stateless'}/${s.cooldown_time_ms ?? DEFAULTS.cooldown_time_ms}ms`
+}
+
+/** A field with an API default differs when the two sides differ once the default fills in. */
+function defaulted<K extends 'memory_mb' | 'vcpus' | 'restart_policy'>(
+  field: K,
+  want: InstanceSpec,
+  have: Instance
+): string | undefined {
+  const w = want[field] ?? DEFAULTS[field]
+  return w !== (have[field] ?? DEFAULTS[field]) ? `${field} ${have[field]} → ${w}` : undefined
+}
+
+/** Mounts as comparable strings; a volume the spec makes with the instance is `new`. */
+function mounts(want: InstanceSpec, have: Instance): [string[], string[]] {
+  const wantVols = want.volumes.map(
+    (v) => `${v.name !== undefined ? v.name : 'new'}:${v.at}:${v.readonly}`
+  )
+  const haveVols = (have.volumes ?? []).map(
+    (v) => `${want.volumes.some((w) => w.name === v.name) ? v.name : 'new'}:${v.at}:${v.readonly}`
+  )
+  return [wantVols.sort(), haveVols.sort()]
+}
+
+/** What differs between an instance and its spec; env changes name keys, never values. */
+export function instanceChanges(
+  want: InstanceSpec,
+  have: Instance,
+  digest: string | undefined
+): string[] {
+  const changes: (string | undefined)[] = []
+  // Both sides are full pinned references (`user/app@sha256:…`), as the API reports them.
+  if (digest && normaliseImageRef(have.image) !== normaliseImageRef(digest))
+    changes.push(`image ${want.image} → ${shortPin(digest)} (running ${shortPin(have.image)})`)
+  changes.push(defaulted('memory_mb', want, have), defaulted('vcpus', want, have))
+  if (want.args !== undefined && !sameList(want.args, have.args ?? [])) changes.push('args')
+  const haveEnv = have.env ?? {}
+  const envKeys = [...new Set([...Object.keys(want.env), ...Object.keys(haveEnv)])]
+    .filter((k) => want.env[k] !== haveEnv[k])
+    .sort()
+  if (envKeys.length > 0) changes.push(`env (${envKeys.join(', ')})`)
+  changes.push(defaulted('restart_policy', want, have))
+  if (stz(want.scale_to_zero) !== stz(have.scale_to_zero))
+    changes.push(`scale_to_zero ${stz(have.scale_to_zero)} → ${stz(want.scale_to_zero)}`)
+  if ((want.service_group ?? '') !== (have.service_group?.name ?? ''))
+    changes.push(
+      `service_group ${have.service_group?.name ?? '(none)'} → ${want.service_group ?? '(none)'}`
+    )
+  if (!sameList(...mounts(want, have))) changes.push('volumes')
+  // The classic API does not report `features` (ukc-api.md §0.1): only an answer that carries
+  // them can show a change; their absence is not one.
+  if (
+    have.features !== undefined &&
+    want.features.includes('delete-on-stop') !== have.features.includes('delete-on-stop')
+  )
+    changes.push('features')
+  return changes.filter((c): c is string => c !== undefined)
+}
+
+/** Why an instance must be replaced by recreate rather than a rolling surge, if it must. */
+function recreateReason(want: InstanceSpec, strategy: 'rolling' | 'recreate'): string | undefined {
+  if (strategy === 'recreate') return 'strategy: recreate'
+  if (!want.service_group)
+    return 'not in a service group: no traffic to keep serving, so it is stopped, deleted and created'
+  const rw = want.volumes.find((v) => v.name !== undefined && !v.readonly)
+  if (rw) return `volume '${rw.name}' is mounted read-write and attaches to one instance at a time`
+  return undefined
+}
+
+type Verdict = Pick<InstancePlan, 'action' | 'reason' | 'changes' | 'strategy'>
+
+/** What to do with an instance the account already has under the spec's name. */
+function planExisting(
+  want: InstanceSpec,
+  have: Instance,
+  digest: string | undefined,
+  ctx: { imageError?: string; strategy: 'rolling' | 'recreate' }
+): Verdict {
+  // A preview never takes over an instance another repository's (or PR's) preview made.
+  const marker = want.env[PREVIEW_ENV]
+  if (marker !== undefined && have.env?.[PREVIEW_ENV] !== marker)
+    return {
+      action: 'conflict',
+      reason: `an instance of this name exists but is not this preview's (its ${PREVIEW_ENV} is ${have.env?.[PREVIEW_ENV] ? `'${have.env[PREVIEW_ENV]}'` : 'not set'}, this preview is '${marker}'); it is left alone`
+    }
+  if (!digest)
+    return {
+      action: 'conflict',
+      reason: `image '${want.image}' cannot be resolved to a digest (${ctx.imageError ?? 'the registry does not know it'}); the running instance is left as it is`
+    }
+  const changes = instanceChanges(want, have, digest)
+  // A right instance that is stopped is not up (standby is how scale-to-zero rests).
+  if (changes.length === 0 && have.state === 'stopped')
+    return {
+      action: 'start',
+      reason: 'config and image digest match, but it is stopped; deploy starts it'
+    }
+  if (changes.length === 0) return { action: 'unchanged', reason: 'config and image digest match' }
+  const why = recreateReason(want, ctx.strategy)
+  return {
+    action: 'replace',
+    changes,
+    strategy: why ? 'recreate' : 'rolling',
+    reason: `${changes.join('; ')} — ${why ? `recreate (${why})` : 'rolling: surge instance, then replace in place'}`
+  }
+}
+
+/** Per instance: create, keep, start, replace (rolling or recreate), or refuse. */
+export function planInstances(
+  spec: Spec,
+  actual: Actual,
+  strategy: 'rolling' | 'recreate'
+): InstancePlan[] {
+  return spec.instances.map((want): InstancePlan => {
+    const have = actual.instances.get(want.name)
+    const digest = actual.digests.get(want.image)
+    const imageError = actual.imageErrors.get(want.image)
+    const base = { kind: 'instance' as const, name: want.name, spec: want, actual: have, digest }
+    if (have) return { ...base, ...planExisting(want, have, digest, { imageError, strategy }) }
+    if (!digest && imageError)
+      return {
+        ...base,
+        action: 'conflict',
+        reason: `image ${want.image} not found (${imageError}); nothing can be created from it`
+      }
+    return { ...base, action: 'create', reason: digest ? `new, image ${shortPin(digest)}` : 'new' }
+  })
+}
+
+/** Creates and replacements whose service group and volumes are there to use. */
+function buildable({ plan, progress: { ledger } }: DeployContext): InstancePlan[] {
+  return plan.instances.filter((p) => {
+    if (p.action !== 'create' && p.action !== 'replace') return false
+    const g = p.spec.service_group
+    if (g && ledger.failed('service_group', g)) {
+      const why = ledger.get('service_group', g)?.error
+      ledger.fail('instance', p.name, `its service group '${g}' is not usable: ${why}`)
+      return false
+    }
+    const v = p.spec.volumes.find((m) => m.name !== undefined && ledger.failed('volume', m.name))
+    if (v) ledger.fail('instance', p.name, `its volume '${v.name}' was not created`)
+    return !v
+  })
+}
+
+/** Replacements that cannot run twice make room first: the old instance goes. */
+async function retireForRecreate(ctx: DeployContext, recreate: InstancePlan[]): Promise<void> {
+  if (recreate.length === 0) return
+  const { client, opts, log, progress } = ctx
+  await log.group(`Retiring ${recreate.length} instance(s) to recreate them`, async () => {
+    const names = recreate.map((p) => p.name)
+    const retired = await retire(client, names, opts.drainTimeoutMs, opts.deadline)
+    for (const name of names.filter((n) => retired.get(n)?.ok === false))
+      progress.ledger.fail(
+        'instance',
+        name,
+        `could not retire the old instance: ${retired.get(name)?.error}`
+      )
+  })
+}
+
+/** Rows in spec order: what was made, and what could not be. */
+function recordCreates(ctx: DeployContext, creates: Launch[], made: Map<string, Launched>): void {
+  const { ledger, notes } = ctx.progress
+  const byName = new Map(creates.map((c) => [c.name, c]))
+  for (const p of ctx.plan.instances) {
+    if (p.action === 'conflict' && !p.actual) ledger.fail('instance', p.name, p.reason)
+    const c = byName.get(p.name)
+    const r = made.get(p.name)
+    if (!c || !r) continue
+    if (!r.instance) {
+      ledger.fail('instance', c.name, `create failed: ${r.error}`)
+      continue
+    }
+    ledger.fromInstance(c.name, r.instance, {
+      action: c.p.action === 'create' ? (r.ours ? 'created' : 'unchanged') : 'replaced',
+      createdByRun: r.ours,
+      error: undefined
+    })
+    if (r.adopted) notes.push(`instance '${c.name}': ${r.adopted}`)
+    if (c.wait && !r.running) ledger.fail('instance', c.name, `did not start: ${r.error}`)
+  }
+}
+
+/**
+ * Spec instances that are right but `stopped` (not scale-to-zero `standby`) are not up: with
+ * `wait`, deploy starts them — one batched start carrying its server-side wait — and they go
+ * through the settle window like new ones; without `wait`, their row fails and says so.
+ */
+async function startStopped({
+  client,
+  plan,
+  opts,
+  log,
+  progress
+}: DeployContext): Promise<{ name: string; fqdn?: string }[]> {
+  const { ledger } = progress
+  const stopped = plan.instances.filter((p) => p.action === 'start')
+  if (stopped.length === 0) return []
+  if (!opts.wait) {
+    const why = 'it is stopped; deploy with wait: true starts it (or run command: start)'
+    for (const p of stopped) ledger.fail('instance', p.name, why, { state: 'stopped' })
+    return []
+  }
+  return log.group(`Starting ${stopped.length} stopped instance(s)`, async () => {
+    const waitMs = waitBudgetMs(opts.deadline)
+    const r = await client.instances.start(
+      stopped.map((p) => ({ name: p.name, wait_timeout_ms: waitMs }))
+    )
+    return stopped
+      .filter((p, i) => {
+        const item = r.items[i]
+        if (item?.ok && item.value.state === 'running') {
+          ledger.set('instance', p.name, { action: 'started', state: 'running', error: undefined })
+          return true
+        }
+        const why = `it was stopped and did not start: ${item ? describeItem(item) : 'no answer'}`
+        ledger.fail('instance', p.name, why, { state: item?.value?.state })
+        return false
+      })
+      .map((p) => ({ name: p.name, fqdn: fqdnOf(p.actual) }))
+  })
+}
+
+/**
+ * Phase: every instance change. Recreates make room; then every create at once — new
+ * instances, recreates and the surges of rolling replacements; then the settle window and the
+ * health check for all of them in one go; then the rolling swap, and the surges an interrupted
+ * run left behind.
+ */
+export async function applyInstances(ctx: DeployContext): Promise<void> {
+  const work = buildable(ctx)
+  const recreate = work.filter((p) => p.action === 'replace' && p.strategy === 'recreate')
+  const rollouts = beginRollouts(work.filter((p) => p.strategy === 'rolling'))
+  await retireForRecreate(ctx, recreate)
+  const wait = ctx.opts.wait
+  const creates: Launch[] = [
+    ...work.filter((p) => p.action === 'create').map((p) => ({ p, name: p.name, wait })),
+    ...recreate
+      .filter((p) => !ctx.progress.ledger.failed('instance', p.name))
+      .map((p) => ({ p, name: p.name, wait })),
+    ...rollouts.map(surgeLaunch)
+  ]
+  const made = await launch(ctx, creates)
+  recordCreates(ctx, creates, made)
+  surgesLaunched(rollouts, made)
+  const fresh = creates.filter((c) => c.name === c.p.name && made.get(c.name)?.running)
+  const upNew = [
+    ...fresh.map((c) => ({ name: c.name, fqdn: fqdnOf(made.get(c.name)?.instance) })),
+    ...(await startStopped(ctx))
+  ]
+  const down = await proveUp(ctx, [...runningSurges(rollouts), ...upNew])
+  for (const r of rollouts) r.surgeDown ??= down.get(r.surge)?.why
+  for (const { name } of upNew) {
+    const d = down.get(name)
+    if (d) ctx.progress.ledger.fail('instance', name, d.why, d.state ? { state: d.state } : {})
+  }
+  if (rollouts.length > 0) await swap(ctx, rollouts)
+  await removeLeftovers(ctx, rollouts)
+}

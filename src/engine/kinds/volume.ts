@@ -1,0 +1,52 @@
+/**
+ * Volumes (ukc-api.md §6): made once at their size, which is fixed at creation — a size that
+ * differs from the spec is noted, never changed.
+ */
+import type { Spec } from '../../spec/schema.js'
+import type { DeployContext } from '../context.js'
+import { createNamed } from '../create.js'
+import { byName, type Actual } from '../observe.js'
+import type { PlanEntry } from '../types.js'
+
+export type VolumePlan = PlanEntry & { kind: 'volume'; sizeMb: number }
+
+/** Per volume: create, or keep (a size that differs is said, not changed). */
+export function planVolumes(spec: Spec, actual: Actual): VolumePlan[] {
+  return spec.volumes.map((v) => {
+    const base = { kind: 'volume' as const, name: v.name, sizeMb: v.size_mb }
+    const have = actual.volumes.get(v.name)
+    if (!have) return { ...base, action: 'create', reason: `new, ${v.size_mb} MiB` }
+    const note =
+      have.size_mb !== undefined && have.size_mb !== v.size_mb
+        ? ` (it has ${have.size_mb} MiB; the spec says ${v.size_mb}; sizes are fixed at creation)`
+        : ''
+    return { ...base, action: 'unchanged', reason: `exists${note}` }
+  })
+}
+
+/** Phase: the new volumes, one create each (what the classic SDK sends), all at once. */
+export async function createVolumes({ client, plan, log, progress }: DeployContext): Promise<void> {
+  const { ledger, notes } = progress
+  const wanted = plan.volumes.filter((v) => v.action === 'create')
+  if (wanted.length === 0) return
+  const made = await log.group(`Creating ${wanted.length} volume(s)`, () =>
+    createNamed(
+      wanted.map((v) => ({ name: v.name, size_mb: v.sizeMb })),
+      (v) => v.name,
+      (volume) => client.volumes.create(volume),
+      async (names) => byName(await client.volumes.get(names.map((name) => ({ name }))), 'volumes'),
+      log
+    )
+  )
+  for (const [name, r] of made) {
+    if (r.adopted) notes.push(`volume '${name}': ${r.adopted}`)
+    if (r.value)
+      ledger.set('volume', name, {
+        uuid: r.value.uuid,
+        state: r.value.state,
+        action: r.ours ? 'created' : 'unchanged',
+        createdByRun: r.ours
+      })
+    else ledger.fail('volume', name, `create failed: ${r.error}`)
+  }
+}
