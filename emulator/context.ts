@@ -13,7 +13,16 @@ import {
   type Ref
 } from './validate.js'
 
+/** Which API the emulator speaks (ukc-api.md §0): each refuses what its real API refuses. */
+export type Generation = 'classic' | 'new'
+
 export interface Settings {
+  generation: Generation
+  /**
+   * [N] How long a deleted instance is retained (state `deleted`, its name still taken) unless
+   * the delete says `dont_retain`; 0 turns retention off. Classic has no retention.
+   */
+  retentionMs: number
   /** `fra0.kraft.host` ([C]) or `fra.unikraft.app` ([N]). */
   metroDomain: string
   /** When false, an image the registry has never seen is registered on first use. */
@@ -39,6 +48,30 @@ export interface Req {
   headers: Record<string, string | string[] | undefined>
   /** Aborted when the client hangs up (a blocking wait stops waiting). */
   signal: AbortSignal
+}
+
+/**
+ * Members only the new platform knows: classic rejects them as its strict validation rejects
+ * any unknown member ("is not a valid member"; ukc-api.md §2: older metros reject `timeout_s`).
+ * `value` is a body object, or the items of a global-scope request.
+ */
+export function refuseNewMembers(
+  settings: Settings,
+  value: unknown,
+  members: readonly string[],
+  path = ''
+): void {
+  if (settings.generation === 'new') return
+  const list = Array.isArray(value) ? value : [value]
+  list.forEach((item, i) => {
+    if (typeof item !== 'object' || item === null) return
+    const at = Array.isArray(value) ? `${path}[${i}]` : path
+    for (const key of members)
+      if (key in item)
+        throw new BadRequest(
+          `'${at ? `${at}.` : ''}${key}' is not a valid member of ${at || 'the request'}`
+        )
+  })
 }
 
 /** The UUID in a local-scope path. */

@@ -1,6 +1,7 @@
 /**
- * `npm run emulator -- --port 8080 [--boot-delay-ms 30] [--latency-ms 0] [--metro fra0]
- * [--token T] [--strict-images]`: runs the emulator until interrupted.
+ * `npm run emulator -- --port 8080 [--generation classic|new] [--boot-delay-ms 30]
+ * [--latency-ms 0] [--metro fra0] [--token T] [--strict-images]`: runs the emulator until
+ * interrupted.
  */
 import { parseArgs } from 'node:util'
 import { startEmulator } from './server.js'
@@ -9,7 +10,8 @@ const { values } = parseArgs({
   options: {
     port: { type: 'string', default: '8080' },
     host: { type: 'string', default: '127.0.0.1' },
-    metro: { type: 'string', default: 'fra0' },
+    metro: { type: 'string' },
+    generation: { type: 'string' },
     'boot-delay-ms': { type: 'string', default: '30' },
     'latency-ms': { type: 'string', default: '0' },
     token: { type: 'string' },
@@ -20,21 +22,26 @@ const { values } = parseArgs({
 
 if (values.help) {
   console.log(
-    'Usage: npm run emulator -- [--port 8080] [--host 127.0.0.1] [--metro fra0] [--boot-delay-ms 30] [--latency-ms 0] [--token T] [--strict-images]'
+    'Usage: npm run emulator -- [--port 8080] [--host 127.0.0.1] [--generation classic|new] [--metro fra0|fra] [--boot-delay-ms 30] [--latency-ms 0] [--token T] [--strict-images]'
   )
   process.exit(0)
+}
+if (values.generation !== undefined && !['classic', 'new'].includes(values.generation)) {
+  console.error(`--generation: '${values.generation}' is not valid; use classic or new`)
+  process.exit(2)
 }
 
 const emulator = await startEmulator({
   port: Number(values.port),
   host: values.host,
   metro: values.metro,
+  generation: values.generation as 'classic' | 'new' | undefined,
   bootDelayMs: Number(values['boot-delay-ms']),
   latencyMs: Number(values['latency-ms']),
   token: values.token,
   strictImages: values['strict-images']
 })
-console.log(`UKC emulator listening on ${emulator.baseUrl}`)
+console.log(`UKC emulator (${emulator.settings.generation} API) listening on ${emulator.baseUrl}`)
 console.log(`Test controls: ${emulator.url}/_emulator (reset, config, images, faults, journal)`)
 const stop = (): void => void emulator.close().then(() => process.exit(0))
 process.on('SIGINT', stop)

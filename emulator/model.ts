@@ -248,7 +248,8 @@ export function instanceView(ctx: Ctx, inst: InstanceRec): Record<string, unknow
     name: inst.name,
     created_at: inst.created_at,
     state: inst.state,
-    image: inst.image,
+    // [N] answers the image as a URL (ukc-api.md §6.8: `oci://unikraft.io/<org>/app…@sha256:…`).
+    image: ctx.settings.generation === 'new' ? `oci://unikraft.io/${inst.image}` : inst.image,
     memory_mb: inst.memory_mb,
     vcpus: inst.vcpus,
     args: inst.args,
@@ -274,6 +275,8 @@ export function instanceView(ctx: Ctx, inst: InstanceRec): Record<string, unknow
       }
     ]
   }
+  // [N] reports `features` (model `Instance.features`); classic does not (see above).
+  if (ctx.settings.generation === 'new') view.features = inst.features
   if (inst.scale_to_zero)
     view.scale_to_zero = { enabled: inst.scale_to_zero.policy !== 'off', ...inst.scale_to_zero }
   if (group)

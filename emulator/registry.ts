@@ -4,7 +4,7 @@
  * `image.digest` example; kraftkit's `img remove --all` matches it by the user-name prefix);
  * inside, images are kept by the bare `sha256:<hex>`.
  */
-import { digestOf, ItemError, type ImageRec, type Store } from './state.js'
+import { digestOf, ItemError, now, type ImageRec, type Store } from './state.js'
 
 /** `index.unikraft.io/official/nginx` → `nginx:latest`, the way kraftkit normalises (§10). */
 export function normaliseRef(ref: string): { repository: string; tag?: string; digest?: string } {
@@ -40,6 +40,7 @@ export function pushImage(
   const image: ImageRec = existing ?? {
     digest,
     repository,
+    created_at: now(),
     tags: [],
     args: opts.args ?? ['/server'],
     size_in_bytes: 4 * 1024 * 1024 + (parseInt(digest.slice(7, 13), 16) % 1048576)

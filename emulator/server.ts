@@ -12,7 +12,7 @@ import { instanceRoutes } from './api/instances.js'
 import { serviceRoutes } from './api/services.js'
 import { userRoutes } from './api/users.js'
 import { volumeRoutes } from './api/volumes.js'
-import type { Ctx, Req, Routes, Settings } from './context.js'
+import type { Ctx, Generation, Req, Routes, Settings } from './context.js'
 import { requestError, toErrorResponse, unauthorized, type Res } from './envelope.js'
 import { Faults, Journal, type FaultRule, type JournalEntry } from './faults.js'
 import { Lifecycle, type TimelineEntry, type Timing } from './lifecycle.js'
@@ -34,6 +34,13 @@ export interface EmulatorOptions {
   latencyMs?: number
   /** The only bearer token accepted; any non-empty token when unset. */
   token?: string
+  /**
+   * The API generation to speak (ukc-api.md §0): `classic` (default for `fra0`-style metros)
+   * or `new` (default for `fra`-style metros).
+   */
+  generation?: Generation
+  /** [N] How long deleted instances are retained (default 1 hour on `new`). */
+  retentionMs?: number
   /** Refuse images that were never pushed (default: register them on first use). */
   strictImages?: boolean
   certDelayMs?: number
@@ -47,6 +54,8 @@ export interface EmulatorConfig {
   cert_failure?: boolean
   autoscale_enabled?: boolean
   strict_images?: boolean
+  /** [N] how long deleted instances are retained; 0 turns retention off. */
+  retention_ms?: number
   token?: string | null
 }
 
@@ -113,11 +122,14 @@ export class Emulator {
   url = ''
 
   constructor(private readonly options: EmulatorOptions = {}) {
-    const metro = options.metro ?? 'fra0'
+    const metro = options.metro ?? (options.generation === 'new' ? 'fra' : 'fra0')
     this.timing = { bootDelayMs: options.bootDelayMs ?? 30, stopDelayMs: options.stopDelayMs ?? 10 }
     this.latencyMs = options.latencyMs ?? 0
     this.token = options.token
+    const generation = options.generation ?? (CLASSIC_METROS.test(metro) ? 'classic' : 'new')
     this.settings = {
+      generation,
+      retentionMs: generation === 'new' ? (options.retentionMs ?? 3600_000) : 0,
       metroDomain: CLASSIC_METROS.test(metro) ? `${metro}.kraft.host` : `${metro}.unikraft.app`,
       strictImages: options.strictImages ?? false,
       certDelayMs: options.certDelayMs ?? 200,
@@ -174,6 +186,7 @@ export class Emulator {
   reset(): void {
     this.life.clear()
     this.store.instances.clear()
+    this.store.retained.clear()
     this.store.groups.clear()
     this.store.volumes.clear()
     this.store.certificates.clear()
@@ -194,6 +207,8 @@ export class Emulator {
     if (c.cert_failure !== undefined) this.settings.certFailure = c.cert_failure
     if (c.autoscale_enabled !== undefined) this.store.autoscaleEnabled = c.autoscale_enabled
     if (c.strict_images !== undefined) this.settings.strictImages = c.strict_images
+    if (c.retention_ms !== undefined && this.settings.generation === 'new')
+      this.settings.retentionMs = c.retention_ms
     if (c.token !== undefined) this.token = c.token ?? undefined
   }
 
@@ -242,9 +257,14 @@ export class Emulator {
     return Buffer.concat(chunks)
   }
 
-  private send(res: ServerResponse, r: Res): void {
+  private send(res: ServerResponse, r: Res, startedAt = Date.now()): void {
     if (res.destroyed) return
-    const text = r.text ? String(r.body) : JSON.stringify(r.body)
+    // [N] every envelope reports its processing time (`op_time_us`, required in the model).
+    const body =
+      this.settings.generation === 'new' && !r.text && typeof r.body === 'object' && r.body
+        ? { ...r.body, op_time_us: Math.max(1, (Date.now() - startedAt) * 1000) }
+        : r.body
+    const text = r.text ? String(body) : JSON.stringify(body)
     res.writeHead(r.status, { 'content-type': 'application/json', ...(r.headers ?? {}) })
     res.end(text)
   }
@@ -303,7 +323,7 @@ export class Emulator {
       return this.applyFault(res, req, fault)
     }
     record(r.status, r.text ? undefined : r.body)
-    this.send(res, r)
+    this.send(res, r, started)
   }
 
   private faultResponse(f: FaultRule): Res {

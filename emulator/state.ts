@@ -121,6 +121,7 @@ export interface CertificateRec {
 export interface ImageRec {
   digest: string
   repository: string // e.g. "nginx" or "myorg/api"
+  created_at: string
   tags: string[] // "nginx:latest"
   args: string[]
   size_in_bytes: number
@@ -244,8 +245,22 @@ export function digestOf(text: string): string {
   return `sha256:${createHash('sha256').update(text).digest('hex')}`
 }
 
+/** [N] A deleted instance the platform retains until `retained_until`; its name stays taken. */
+export interface RetainedRec {
+  uuid: string
+  name: string
+  created_at: string
+  image: string
+  memory_mb: number
+  vcpus: number
+  restart_policy: InstanceRec['restart_policy']
+  retained_until: string
+}
+
 export class Store {
   instances = new Map<string, InstanceRec>()
+  /** [N] Deleted but retained instances, by UUID (model `Instance.retained_until`). */
+  retained = new Map<string, RetainedRec>()
   groups = new Map<string, ServiceGroupRec>()
   volumes = new Map<string, VolumeRec>()
   certificates = new Map<string, CertificateRec>()
@@ -281,6 +296,12 @@ export class Store {
 
   instance(ref: Ref): InstanceRec {
     return this.findIn(this.instances, 'instance', ref)
+  }
+  /** A retained instance by UUID or name, if there is one. */
+  retainedInstance(ref: Ref): RetainedRec | undefined {
+    if (ref.uuid !== undefined) return this.retained.get(ref.uuid)
+    for (const r of this.retained.values()) if (r.name === ref.name!.toLowerCase()) return r
+    return undefined
   }
   group(ref: Ref): ServiceGroupRec {
     return this.findIn(this.groups, 'service group', ref)

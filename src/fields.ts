@@ -14,6 +14,7 @@ export type Field =
   | 'names'
   | 'metro'
   | 'api-url'
+  | 'api-generation'
   | 'command'
   | 'timeout'
   | 'drain-timeout'

@@ -5,6 +5,7 @@
  */
 import { hasShorthand, type Shorthand } from './spec/shorthand.js'
 import { resolveBaseUrl } from './ukc/endpoint.js'
+import { API_GENERATION_CHOICES, type ApiGenerationChoice } from './ukc/generation.js'
 import { COMMANDS, type Command } from './engine/types.js'
 import {
   aboutField,
@@ -29,6 +30,8 @@ export interface Inputs {
   token: string
   metro: string
   apiUrl?: string
+  /** Which shape of the API to speak; `auto` picks it from the host. */
+  apiGeneration: ApiGenerationChoice
   command: Command
   spec?: string
   shorthand: Shorthand
@@ -132,6 +135,7 @@ export function readInputs(
     token,
     metro: text('metro') || 'fra0',
     apiUrl: optional('api-url'),
+    apiGeneration: oneOf('api-generation', API_GENERATION_CHOICES, 'auto'),
     command,
     spec: get('spec').trim() ? get('spec') : undefined,
     shorthand: {

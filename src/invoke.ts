@@ -130,12 +130,13 @@ async function invokeEngine(inv: Invocation): Promise<Invoked> {
       token: inputs.token,
       metro: inputs.metro,
       apiUrl: inputs.apiUrl,
+      generation: inputs.apiGeneration,
       deadline: opts.deadline,
       requestTimeoutMs: requestTimeout(inv.env),
       debug: inv.debug
     })
     inv.logger.info(
-      `ukc-deploy ${inputs.command}${inv.preview ? ` (preview of #${inv.preview.pr})` : ''} against ${client.baseUrl}`
+      `ukc-deploy ${inputs.command}${inv.preview ? ` (preview of #${inv.preview.pr})` : ''} against ${client.baseUrl} (${client.generation} API)`
     )
     try {
       const result = await runEngine(client, spec, opts, inv.logger)

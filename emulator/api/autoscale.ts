@@ -89,6 +89,7 @@ const configOptions = {
   cooldown_time_ms: int({ min: 1, max: 2147483647 }),
   master: ref,
   create_args: object({ template: ref }, ['template']),
+  template: ref,
   policies: arrayOf(policyShape, { max: MAX_POLICIES })
 }
 type ConfigInput = { ref: Ref } & {
@@ -100,8 +101,29 @@ function enabledGroup(ctx: Ctx, r: Ref): ServiceGroupRec {
   return ctx.store.group(r)
 }
 
+/**
+ * [C] names what to clone as `master` (OpenAPI 0.6.0) or `create_args.template` (classic SDK);
+ * [N] as `create_args.template` (model) or a top-level `template` (docs), and it must be an
+ * instance template ("Autoscale requires an instance template", unikraft-cloud/docs
+ * features/autoscale) — which this emulator does not make, so [N] refuses every instance.
+ */
+function checkMembers(ctx: Ctx, list: ConfigInput[]): void {
+  list.forEach((c, i) => {
+    const at = list.length > 1 || ctx.settings.generation === 'new' ? `[${i}]` : ''
+    if (ctx.settings.generation === 'new' && c.master !== undefined)
+      throw new BadRequest(
+        `'${at ? `${at}.` : ''}master' is not a valid member of ${at || 'the request'}`
+      )
+    if (ctx.settings.generation === 'classic' && c.template !== undefined)
+      throw new BadRequest(
+        `'${at ? `${at}.` : ''}template' is not a valid member of ${at || 'the request'}`
+      )
+    c.policies?.forEach((p, j) => checkPolicy(p, `${at}.policies[${j}]`.replace(/^\./, '')))
+  })
+}
+
 function configure(ctx: Ctx, list: ConfigInput[]): Res {
-  list.forEach((c, i) => c.policies?.forEach((p, j) => checkPolicy(p, `[${i}].policies[${j}]`)))
+  checkMembers(ctx, list)
   return each('service_groups', list, (c) => {
     const group = enabledGroup(ctx, c.ref)
     if (group.autoscale)
@@ -115,7 +137,14 @@ function configure(ctx: Ctx, list: ConfigInput[]): Res {
         `Autoscale size out of range: min_size ${min} and max_size ${max} must satisfy ${lo} <= min_size <= max_size <= ${hi}`
       )
     // Autoscale clones an instance of the group: the request must name it.
-    const masterRef = c.master ?? c.create_args?.template
+    const masterRef = c.master ?? c.create_args?.template ?? c.template
+    if (ctx.settings.generation === 'new' && masterRef) {
+      const named = masterRef.name ?? masterRef.uuid
+      throw new ItemError(
+        8,
+        `No instance template '${named}': autoscale clones an instance template (create one from an instance first)`
+      )
+    }
     if (!masterRef)
       throw new ItemError(
         13,
@@ -268,8 +297,11 @@ export function autoscaleRoutes(ctx: Ctx): Routes {
     return list
   }
   return {
-    // One object (OpenAPI create-autoscale-config; the classic SDK's CreateRequest).
+    // [C] one object (OpenAPI create-autoscale-config; the classic SDK's CreateRequest);
+    // [N] an array of configurations (model CreateAutoscaleConfigurationsRequestConfiguration[]).
     'POST /v1/services/autoscale': (req) => {
+      if (ctx.settings.generation === 'new')
+        return configure(ctx, need(globalItems(req, configItem)))
       if (Array.isArray(req.body))
         throw new BadRequest(
           'The request body must be one JSON object {uuid|name, master: {uuid|name}, min_size?, max_size?, warmup_time_ms?, cooldown_time_ms?, policies?}, not an array; configure one service group per request'

@@ -7,7 +7,20 @@ import { bool, object, str } from '../validate.js'
 
 const lookupShape = object({ digest: str(), tag: str(), tagged: str() })
 
-function view(img: ImageRec): Record<string, unknown> {
+/** [N] model `Image`: a URL with the digest in it, no `digest` member. */
+function newView(img: ImageRec): Record<string, unknown> {
+  return {
+    url: `unikraft.io/${pinned(img)}`,
+    created_at: img.created_at,
+    initrd_or_rom: false,
+    size_in_bytes: img.size_in_bytes,
+    args: img.args,
+    env: {},
+    tags: img.tags
+  }
+}
+
+function classicView(img: ImageRec): Record<string, unknown> {
   return {
     digest: pinned(img),
     tags: img.tags,
@@ -25,6 +38,7 @@ function view(img: ImageRec): Record<string, unknown> {
  */
 function list(ctx: Ctx, req: Req): Res {
   const { store, settings } = ctx
+  const view = settings.generation === 'new' ? newView : classicView
   let lookups: { digest?: string; tag?: string }[] | undefined
   if (Array.isArray(req.body)) {
     lookups = req.body.map((b, i) => {
@@ -65,9 +79,13 @@ function list(ctx: Ctx, req: Req): Res {
   )
 }
 
+/**
+ * [C] `GET /v1/images/list` only; [N] `GET /v1/images` (JS SDK) and `/v1/images/list` (the
+ * generated Go SDK still uses it, ukc-api.md §10).
+ */
 export function imageRoutes(ctx: Ctx): Routes {
   return {
     'GET /v1/images/list': (req) => list(ctx, req),
-    'GET /v1/images': (req) => list(ctx, req)
+    ...(ctx.settings.generation === 'new' ? { 'GET /v1/images': (req: Req) => list(ctx, req) } : {})
   }
 }

@@ -5,6 +5,7 @@ import {
   identified,
   localOptions,
   localRef,
+  refuseNewMembers,
   wantsDetails,
   type Ctx,
   type Req,
@@ -29,6 +30,7 @@ import {
   now,
   randomAlnum,
   type InstanceRec,
+  type RetainedRec,
   type ServiceGroupRec,
   type VolumeMount,
   type VolumeRec
@@ -109,8 +111,17 @@ function timeoutMs(ms: number | undefined, s: number | undefined, fallback: numb
 async function create(ctx: Ctx, req: Req): Promise<Res> {
   const { store, life, settings } = ctx
   const body = createShape(req.body, '')
+  refuseNewMembers(settings, body, ['timeout_s'])
   const wait = timeoutMs(body.wait_timeout_ms, body.timeout_s, 0)
   const features = body.features ?? []
+  if (settings.generation === 'new') {
+    // [N] model: `InstanceFeature` is only "delete-on-stop"; `scale_to_zero` "Requires
+    // `service_group` to be set".
+    if (features.includes('scale-to-zero'))
+      throw new BadRequest("'features[]' must be one of delete-on-stop, got 'scale-to-zero'")
+    if (body.scale_to_zero && body.scale_to_zero.policy !== 'off' && !body.service_group)
+      throw new BadRequest("'scale_to_zero' requires 'service_group' to be set")
+  }
   if (features.includes('scale-to-zero') && !body.scale_to_zero)
     body.scale_to_zero = { policy: 'on' }
   const restartPolicy = body.restart_policy ?? 'never'
@@ -189,9 +200,16 @@ async function create(ctx: Ctx, req: Req): Promise<Res> {
     const names = Array.from({ length: count }, (_, i) =>
       i === 0 ? baseName : `${baseName.slice(0, 114)}-${randomAlnum(5)}`
     )
-    for (const n of names)
+    for (const n of names) {
       if (store.nameTaken(store.instances, n))
         throw new ItemError(23, `An instance with the name '${n}' already exists`)
+      const kept = store.retainedInstance({ name: n })
+      if (kept)
+        throw new ItemError(
+          23,
+          `An instance with the name '${n}' already exists (deleted, retained until ${kept.retained_until})`
+        )
+    }
     let group: ServiceGroupRec | undefined
     if (sg && sgIsRef)
       group = store.group(sg.uuid !== undefined ? { uuid: sg.uuid } : { name: sg.name! })
@@ -317,14 +335,33 @@ function attach(vol: VolumeRec, inst: InstanceRec, m: { at: string; readonly: bo
   inst.volumes.push(mount)
 }
 
+/** [N] A retained instance as the new model shows it: state `deleted`, `retained_until`. */
+function retainedView(r: RetainedRec, details: boolean): Item {
+  return details ? { ...r, state: 'deleted', type: 'micro' } : { uuid: r.uuid, name: r.name }
+}
+
+/** A live instance, else a retained one ([N]), else not found. */
+function live(ctx: Ctx, ref: Ref): InstanceRec | undefined {
+  const kept = ctx.store.retainedInstance(ref)
+  return kept ? undefined : ctx.store.instance(ref)
+}
+
 function get(ctx: Ctx, req: Req, refs: Ref[] | undefined): Res {
+  const details = wantsDetails(req)
   const view = (i: InstanceRec): Item =>
-    wantsDetails(req) ? instanceView(ctx, i) : { uuid: i.uuid, name: i.name }
-  if (!refs) return listAll('instances', [...ctx.store.instances.values()].map(view))
+    details ? instanceView(ctx, i) : { uuid: i.uuid, name: i.name }
+  if (!refs)
+    return listAll('instances', [
+      ...[...ctx.store.instances.values()].map(view),
+      ...[...ctx.store.retained.values()].map((r) => retainedView(r, details))
+    ])
   return each(
     'instances',
     refs.map((ref) => ({ ref })),
-    (it) => view(ctx.store.instance(it.ref))
+    (it) => {
+      const inst = live(ctx, it.ref)
+      return inst ? view(inst) : retainedView(ctx.store.retainedInstance(it.ref)!, details)
+    }
   )
 }
 
@@ -350,6 +387,7 @@ const logItem = identified(logOptions)
 
 async function start(ctx: Ctx, req: Req, list: ReturnType<typeof startItem>[]): Promise<Res> {
   const { store, life } = ctx
+  refuseNewMembers(ctx.settings, list, ['timeout_s'])
   const waits = list.map((i) => timeoutMs(i.wait_timeout_ms, i.timeout_s, 0))
   const results = await Promise.all(
     list.map((it, idx) =>
@@ -409,6 +447,7 @@ function stop(ctx: Ctx, list: ReturnType<typeof stopItem>[]): Res {
 }
 
 async function wait(ctx: Ctx, req: Req, list: ReturnType<typeof waitItem>[]): Promise<Res> {
+  refuseNewMembers(ctx.settings, list, ['timeout_s'])
   const targets = list.map((i) => i.state ?? 'running')
   const results = await Promise.all(
     list.map((it, idx) =>
@@ -435,11 +474,36 @@ async function wait(ctx: Ctx, req: Req, list: ReturnType<typeof waitItem>[]): Pr
   )
 }
 
+/**
+ * [N] With retention configured, a deleted instance is kept as `deleted` (its name taken)
+ * until `retained_until`, unless the delete says `dont_retain`, which also purges one that is
+ * retained already (model DeleteInstanceRequestItem). Classic deletes at once.
+ */
 function remove(ctx: Ctx, list: ReturnType<typeof deleteItem>[]): Res {
+  const { store, settings } = ctx
+  refuseNewMembers(settings, list, ['timeout_s', 'dont_retain'])
   return each('instances', list, (it) => {
-    const inst = ctx.store.instance(it.ref)
+    const inst = live(ctx, it.ref)
+    if (!inst) {
+      const kept = store.retainedInstance(it.ref)!
+      if (it.dont_retain) store.retained.delete(kept.uuid)
+      return { uuid: kept.uuid, name: kept.name, previous_state: 'deleted' }
+    }
     const previous = inst.state
     destroyInstance(ctx, inst)
+    if (settings.retentionMs > 0 && !it.dont_retain)
+      store.retained.set(inst.uuid, {
+        uuid: inst.uuid,
+        name: inst.name,
+        created_at: inst.created_at,
+        image: inst.image,
+        memory_mb: inst.memory_mb,
+        vcpus: inst.vcpus,
+        restart_policy: inst.restart_policy,
+        retained_until: new Date(Date.now() + settings.retentionMs)
+          .toISOString()
+          .replace(/\.\d{3}Z$/, 'Z')
+      })
     return { uuid: inst.uuid, name: inst.name, previous_state: previous }
   })
 }

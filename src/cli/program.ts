@@ -16,6 +16,7 @@ import type { Wording } from '../fields.js'
 import { outcomeLines } from '../report/outcome.js'
 import { outputsOf } from '../report/outputs.js'
 import { summaryMarkdown } from '../report/summary.js'
+import { API_GENERATION_CHOICES } from '../ukc/generation.js'
 import { VERSION } from '../version.js'
 import { table } from './table.js'
 
@@ -75,6 +76,7 @@ interface Flags {
   spec?: string
   metro?: string
   apiUrl?: string
+  apiGeneration?: string
   names: string[]
   wait: boolean
   timeout?: string
@@ -113,6 +115,7 @@ function inputReader(command: string, f: Flags, io: Io): (name: string) => strin
     spec: f.spec,
     metro: f.metro ?? io.env.UKC_METRO,
     'api-url': f.apiUrl,
+    'api-generation': f.apiGeneration ?? io.env.UKC_API_GENERATION,
     names: f.names.join('\n'),
     wait: f.wait ? 'true' : 'false',
     timeout: f.timeout,
@@ -221,6 +224,12 @@ const FLAGS: Record<string, Opt> = {
         'fra0, dal0, sin0, was1, fra, dal, sfo, sin or was (default fra0, or UKC_METRO)'
       )
       .option('--api-url <url>', 'full API base URL; overrides --metro (https unless loopback)')
+      .addOption(
+        new Option(
+          '--api-generation <generation>',
+          'API shape: classic (kraft.cloud), new (unikraft.cloud), or auto from the host (or UKC_API_GENERATION)'
+        ).choices(API_GENERATION_CHOICES)
+      )
       .option('--timeout <seconds>', 'for the whole operation, waits included', '120'),
   names: (c) =>
     c.option(

@@ -78,7 +78,7 @@ function reportPlan({ plan, progress: { ledger, notes } }: DeployContext): void 
 
 export async function deploy(run: RunContext, spec: Spec): Promise<void> {
   const actual = await run.log.group('Reading the current state', () => observe(run.client, spec))
-  const plan = planDeploy(spec, actual, run.opts.strategy)
+  const plan = planDeploy(spec, actual, run.opts.strategy, run.client.dialect)
   if (plan.blockers.length > 0) throw new DeployBlocked(plan.blockers)
   const entries = planEntries(plan)
   run.progress.plan.push(...entries)

@@ -5,6 +5,8 @@
  */
 import { externalRefs } from '../spec/check.js'
 import type { Spec } from '../spec/schema.js'
+import type { Dialect } from '../ukc/generation.js'
+import { createRequest } from './create.js'
 import { planAutoscale, type AutoscalePlan } from './kinds/autoscale.js'
 import { planCertificates, type CertificatePlan } from './kinds/certificate.js'
 import { planInstances, type InstancePlan } from './kinds/instance.js'
@@ -51,24 +53,52 @@ function missingReferences(spec: Spec, actual: Actual): string[] {
   return blockers
 }
 
+/** What the API this client speaks refuses that the spec would send (ukc/generation.ts). */
+export type PlatformRules = Pick<Dialect, 'refuseCreate' | 'refuseAutoscale'>
+
+const WRITES: readonly string[] = ['create', 'replace']
+
+/** The writes this plan makes that the platform would refuse, said before any of them is sent. */
+function platformRefusals(
+  instances: InstancePlan[],
+  autoscale: AutoscalePlan[],
+  rules: PlatformRules
+): string[] {
+  const out: string[] = []
+  for (const p of instances.filter((x) => WRITES.includes(x.action))) {
+    const why = rules.refuseCreate(createRequest(p.spec, p.digest))
+    if (why) out.push(`instance '${p.name}': ${why}`)
+  }
+  const why = rules.refuseAutoscale()
+  if (why)
+    for (const p of autoscale.filter((x) => WRITES.includes(x.action)))
+      out.push(`service group '${p.name}': autoscale: ${why}`)
+  return out
+}
+
 export function planDeploy(
   spec: Spec,
   actual: Actual,
-  strategy: 'rolling' | 'recreate'
+  strategy: 'rolling' | 'recreate',
+  rules?: PlatformRules
 ): DeployPlan {
   const instances = planInstances(spec, actual, strategy)
   const replaced = new Set(instances.filter((p) => p.action === 'replace').map((p) => p.name))
+  const autoscale = planAutoscale(spec, actual, replaced)
   return {
     certificates: planCertificates(spec, actual),
     groups: planGroups(spec, actual),
     volumes: planVolumes(spec, actual),
     instances,
-    autoscale: planAutoscale(spec, actual, replaced),
+    autoscale,
     leftovers: leftoverSurges(
       spec.instances.map((i) => i.name),
       actual.instanceNames
     ),
-    blockers: missingReferences(spec, actual)
+    blockers: [
+      ...missingReferences(spec, actual),
+      ...(rules ? platformRefusals(instances, autoscale, rules) : [])
+    ]
   }
 }
 

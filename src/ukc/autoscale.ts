@@ -2,6 +2,7 @@
 import { Scope } from './category.js'
 import type { ApiResult } from './envelope.js'
 import { checkRefs } from './scope.js'
+import type { Dialect } from './generation.js'
 import type { Transport } from './transport.js'
 import type {
   AutoscaleConfig,
@@ -14,18 +15,24 @@ type GroupRef = { uuid: string; name: string }
 type PolicyItem = { policy: AutoscalePolicy & { enabled?: boolean } }
 
 export class AutoscaleApi extends Scope {
-  constructor(t: Transport) {
-    super(t, 'services', 'service_groups')
+  constructor(t: Transport, dialect: Dialect) {
+    super(t, dialect, 'services', 'service_groups')
   }
 
   /**
-   * One group's configuration: the API takes one object (OpenAPI `create-autoscale-config`,
-   * the classic SDK), naming the group and the instance it clones (`master`). Code 28: not
+   * One group's configuration, naming the group and what autoscale clones: classic takes one
+   * object with the instance (`master`, OpenAPI `create-autoscale-config`, the classic SDK),
+   * the new platform an array with an instance template (`create_args`). Code 28: not
    * enabled for the account.
    */
   configure(config: ObjectRef & AutoscaleConfigRequest): Promise<ApiResult<GroupRef>> {
-    const [body] = checkRefs([config])
-    return this.t.call({ method: 'POST', path: '/services/autoscale', body, plural: this.plural })
+    const [checked] = checkRefs([config])
+    return this.t.call({
+      method: 'POST',
+      path: '/services/autoscale',
+      body: this.dialect.autoscale(checked).body,
+      plural: this.plural
+    })
   }
 
   /** Items of unconfigured groups come back with status `unconfigured` (ok, `enabled: false`). */

@@ -4,6 +4,7 @@
  * empty set. Names are checked against the naming rules before anything is sent.
  */
 import type { ApiResult } from './envelope.js'
+import type { Dialect, Shaped } from './generation.js'
 import { checkName } from './names.js'
 import { checkRefs, emptyResult, localPath } from './scope.js'
 import type { Method, RequestSpec, Transport } from './transport.js'
@@ -14,13 +15,18 @@ type Extra = Partial<Pick<RequestSpec, 'timeoutMs' | 'query'>>
 export class Scope {
   constructor(
     protected readonly t: Transport,
+    /** The generation's shapes (where a GET's names travel, among others). */
+    protected readonly dialect: Dialect,
     /** The path segment: `instances`, `services`, `volumes`, `certificates`. */
     protected readonly path: string,
     /** The key of the list in `data`. */
     protected readonly plural: string
   ) {}
 
-  /** Global scope: `items` is the array body; undefined lists everything; empty sends nothing. */
+  /**
+   * Global scope: `items` is the array body, or on a GET the objects named as the generation
+   * names them; undefined lists everything; empty sends nothing.
+   */
   protected batch<R>(
     method: Method,
     endpoint: string,
@@ -28,13 +34,31 @@ export class Scope {
     extra: Extra = {}
   ): Promise<ApiResult<R>> {
     if (items && items.length === 0) return Promise.resolve(emptyResult<R>())
-    return this.t.call({
+    const shaped =
+      method === 'GET' ? this.dialect.filter(items as ObjectRef[] | undefined) : { body: items }
+    return this.shaped(method, endpoint, shaped, extra)
+  }
+
+  /** Global scope with a body and query the dialect shaped; answers in the order given. */
+  protected async shaped<R>(
+    method: Method,
+    endpoint: string,
+    shaped: Shaped,
+    extra: Extra = {}
+  ): Promise<ApiResult<R>> {
+    const result = await this.t.call<R>({
       method,
       path: `/${this.path}${endpoint}`,
-      body: items,
+      body: shaped.body,
       plural: this.plural,
-      ...extra
+      timeoutMs: extra.timeoutMs,
+      query: shaped.query || extra.query ? { ...shaped.query, ...extra.query } : undefined
     })
+    const order = shaped.order
+    if (!order || result.items.length !== order.length) return result
+    const items = [...result.items]
+    order.forEach((given, sent) => (items[given] = result.items[sent]))
+    return { ...result, items }
   }
 
   /** Local scope: one object by UUID. */

@@ -3,6 +3,7 @@ import { AutoscaleApi } from './autoscale.js'
 import { CertificatesApi } from './certificates.js'
 import { resolveBaseUrl } from './endpoint.js'
 import { FieldError } from '../fields.js'
+import { dialectOf, pickGeneration, type ApiGeneration, type ApiGenerationChoice, type Dialect } from './generation.js'
 import { ImagesApi } from './images.js'
 import { InstancesApi } from './instances.js'
 import { ServicesApi } from './services.js'
@@ -13,6 +14,8 @@ import { VolumesApi } from './volumes.js'
 export interface ClientOptions extends Omit<TransportOptions, 'baseUrl'> {
   metro?: string
   apiUrl?: string
+  /** `auto` (default): from the host, see pickGeneration. */
+  generation?: ApiGenerationChoice
 }
 
 export class UkcClient {
@@ -24,6 +27,8 @@ export class UkcClient {
   readonly autoscale: AutoscaleApi
   readonly images: ImagesApi
   readonly users: UsersApi
+  /** The shapes this client sends: the API generation it speaks. */
+  readonly dialect: Dialect
 
   constructor(opts: ClientOptions) {
     if (!opts.token)
@@ -33,13 +38,18 @@ export class UkcClient {
         (w) => `no UKC API token was given; set ${w.name('token')}`
       )
     this.transport = new Transport({ ...opts, baseUrl: resolveBaseUrl(opts) })
-    this.instances = new InstancesApi(this.transport)
-    this.services = new ServicesApi(this.transport)
-    this.volumes = new VolumesApi(this.transport)
-    this.certificates = new CertificatesApi(this.transport)
-    this.autoscale = new AutoscaleApi(this.transport)
-    this.images = new ImagesApi(this.transport)
+    this.dialect = dialectOf(pickGeneration(opts.generation, this.transport.baseUrl))
+    this.instances = new InstancesApi(this.transport, this.dialect)
+    this.services = new ServicesApi(this.transport, this.dialect)
+    this.volumes = new VolumesApi(this.transport, this.dialect)
+    this.certificates = new CertificatesApi(this.transport, this.dialect)
+    this.autoscale = new AutoscaleApi(this.transport, this.dialect)
+    this.images = new ImagesApi(this.transport, this.dialect)
     this.users = new UsersApi(this.transport)
+  }
+
+  get generation(): ApiGeneration {
+    return this.dialect.generation
   }
 
   get baseUrl(): string {

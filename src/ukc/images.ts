@@ -2,21 +2,36 @@
 import type { ApiResult } from './envelope.js'
 import { describeItem } from './envelope.js'
 import { UkcError } from './errors.js'
-import { emptyResult } from './scope.js'
+import type { Dialect } from './generation.js'
 import type { Transport } from './transport.js'
 import type { Image } from './types.js'
 
 const P = 'images'
 
-/** `index.unikraft.io/official/nginx` → `nginx:latest`, as kraftkit normalises references. */
+/**
+ * `index.unikraft.io/official/nginx` → `nginx:latest`, as kraftkit normalises references. The
+ * new platform answers URLs (`oci://unikraft.io/acme/app:1@sha256:…`, ukc-api.md §6.8): the
+ * scheme goes too, and a pinned reference keeps only repository and digest.
+ */
 export function normaliseImageRef(ref: string): string {
   let r = ref
     .trim()
+    .replace(/^oci:\/\//, '')
     .replace(/^(index\.)?unikraft\.io\//, '')
     .replace(/^official\//, '')
-  if (r.includes('@')) return r
+  const at = r.indexOf('@')
+  if (at >= 0) {
+    const name = r.slice(0, at)
+    const colon = name.lastIndexOf(':')
+    return `${colon > name.lastIndexOf('/') ? name.slice(0, colon) : name}${r.slice(at)}`
+  }
   if (r.lastIndexOf(':') <= r.lastIndexOf('/')) r = `${r}:latest`
   return r
+}
+
+/** Whether two references name the same image (as each generation writes them). */
+export function sameImage(a: string, b: string): boolean {
+  return normaliseImageRef(a) === normaliseImageRef(b)
 }
 
 /** The digest in a pinned reference (`repo@sha256:…`), if there is one. */
@@ -37,7 +52,7 @@ export function repositoryOf(ref: string): string {
  * deletes images by it); a bare `sha256:…` is qualified with the repository it was looked up by.
  */
 export function pinOf(ref: string, digest: string): string {
-  return digest.includes('@') ? digest : `${repositoryOf(ref)}@${digest}`
+  return digest.includes('@') ? normaliseImageRef(digest) : `${repositoryOf(ref)}@${digest}`
 }
 
 /** `acme/api@sha256:0123456789ab…`: short enough for a plan line. */
@@ -47,26 +62,39 @@ export function shortPin(pin: string): string {
 }
 
 export class ImagesApi {
-  constructor(private readonly t: Transport) {}
+  constructor(
+    private readonly t: Transport,
+    private readonly dialect: Dialect
+  ) {}
 
-  /** All images visible to the account, optionally below a namespace. */
+  /** All images visible to the account, optionally below a namespace (classic only). */
   list(opts: { namespace?: string; tagged?: boolean } = {}): Promise<ApiResult<Image>> {
     return this.t.call({
       method: 'GET',
-      path: '/images/list',
+      path: this.dialect.images.path,
       query: { namespace: opts.namespace, tagged: opts.tagged },
       plural: P
     })
   }
 
   /**
-   * Looks up several tags or digests in one request: `{tag}` is what the classic SDK sends
-   * (images/image_get.go; the OpenAPI names it `tagged`), `{digest}` a full pinned reference.
+   * Looks up tags, answered in the order given: classic in one request (`{tag}` is what the
+   * classic SDK sends, images/image_get.go), the new platform one `?tag=` request each.
    */
-  lookup(items: readonly ({ tag: string } | { digest: string })[]): Promise<ApiResult<Image>> {
-    if (items.length === 0) return Promise.resolve(emptyResult())
-    const body = items.map((i) => ('tag' in i ? { tag: normaliseImageRef(i.tag) } : i))
-    return this.t.call({ method: 'GET', path: '/images/list', body, plural: P })
+  async lookup(tags: readonly string[]): Promise<ApiResult<Image>> {
+    const { path, requests } = this.dialect.images
+    const answers = await Promise.all(
+      requests(tags.map(normaliseImageRef)).map((shaped) =>
+        this.t.call<Image>({ method: 'GET', path, ...shaped, plural: P })
+      )
+    )
+    const items = answers.flatMap((a) => a.items)
+    const failed = answers.some((a) => a.status !== 'success')
+    return {
+      status: failed ? (items.some((i) => i.ok) ? 'partial_success' : 'error') : 'success',
+      items,
+      timedOut: false
+    }
   }
 
   /**
@@ -81,21 +109,20 @@ export class ImagesApi {
     const tags = [...new Set(refs.filter((r) => digestOf(r) === undefined))]
     for (const r of refs)
       if (digestOf(r) !== undefined) out.set(r, { digest: normaliseImageRef(r) })
-    const result = await this.lookup(tags.map((tag) => ({ tag })))
+    const result = await this.lookup(tags)
     if (result.items.length !== tags.length)
       throw new UkcError(
         `the image lookup answered ${result.items.length} items for ${tags.length} tags`,
-        {
-          kind: 'parse',
-          method: 'GET',
-          path: '/v1/images/list'
-        }
+        { kind: 'parse', method: 'GET', path: `/v1${this.dialect.images.path}` }
       )
     tags.forEach((tag, i) => {
       const item = result.items[i]
+      const pin = item.ok ? this.dialect.images.pinOf(item.value) : undefined
       out.set(
         tag,
-        item.ok ? { digest: pinOf(tag, item.value.digest) } : { error: describeItem(item) }
+        pin
+          ? { digest: pinOf(tag, pin) }
+          : { error: item.ok ? 'the image lookup answered no digest' : describeItem(item) }
       )
     })
     return out

@@ -1,8 +1,10 @@
 /** Instances (ukc-api.md §6): global scope for sets, local scope for one by UUID. */
 import { Category } from './category.js'
-import type { ApiResult } from './envelope.js'
+import type { ApiResult, ItemResult } from './envelope.js'
+import { ErrorCode } from './errors.js'
+import type { Dialect } from './generation.js'
 import { checkName } from './names.js'
-import { checkRefs, waitingTimeout } from './scope.js'
+import { checkRefs, emptyResult, waitingTimeout } from './scope.js'
 import type { Transport } from './transport.js'
 import type {
   CreateInstanceRequest,
@@ -23,29 +25,70 @@ function longest(waits: (number | undefined)[], absent: number): number {
   return all.includes(-1) ? -1 : Math.max(...all)
 }
 
+/**
+ * A deleted instance the platform still retains ([N] state `deleted`, `retained_until`): gone
+ * for every purpose of a deploy, though its name stays taken until it is purged.
+ */
+const retained = (item: ItemResult<Instance>): boolean => item.ok && item.value.state === 'deleted'
+
+/** A retained instance answered by name reads as the API answers for no instance at all. */
+function asGone(item: ItemResult<Instance>): ItemResult<Instance> {
+  return {
+    ...item,
+    ok: false,
+    status: 'error',
+    code: ErrorCode.NotFound,
+    codeName: 'NotFound',
+    message: `instance '${item.value.name}' was deleted (retained until ${String((item.value as { retained_until?: string }).retained_until ?? 'later')})`
+  }
+}
+
 /** Deleting a running instance stops it first; its implicit group and own volumes go with it. */
 export class InstancesApi extends Category<Instance> {
-  constructor(t: Transport) {
-    super(t, 'instances', 'instances')
+  constructor(t: Transport, dialect: Dialect) {
+    super(t, dialect, 'instances', 'instances')
   }
 
   /**
    * One POST per create (the API's shape); never retried here (see Transport). With
-   * `wait_timeout_ms` the server answers once the instance runs.
+   * `wait_timeout_ms` the server answers once the instance runs. A name still held by a
+   * retained (deleted) instance is freed and the create sent once more: a deploy replaces
+   * instances under the same name.
    */
-  create(req: CreateInstanceRequest): Promise<ApiResult<Instance>> {
+  async create(req: CreateInstanceRequest): Promise<ApiResult<Instance>> {
     const body = req.name !== undefined ? { ...req, name: checkName(req.name) } : req
-    return this.t.call({
-      method: 'POST',
-      path: '/instances',
-      body,
-      plural: this.plural,
-      timeoutMs: waitingTimeout(req.wait_timeout_ms)
-    })
+    const send = (): Promise<ApiResult<Instance>> =>
+      this.t.call({
+        method: 'POST',
+        path: '/instances',
+        body: this.dialect.createInstance(body).body,
+        plural: this.plural,
+        timeoutMs: waitingTimeout(req.wait_timeout_ms)
+      })
+    const result = await send()
+    if (body.name === undefined || result.items[0]?.code !== ErrorCode.AlreadyExists) return result
+    const holder = (await this.listed([{ name: body.name }])).items[0]
+    if (!holder || !retained(holder)) return result
+    await this.delete([{ uuid: holder.value.uuid }])
+    return send()
   }
 
-  /** The named instances in one request, or every instance when `refs` is omitted. */
-  override get(
+  /**
+   * The named instances in one request, or every instance when `refs` is omitted. Retained
+   * (deleted) instances are left out of a listing and answered as not found by name.
+   */
+  override async get(
+    refs?: readonly ObjectRef[],
+    opts: { details?: boolean } = {}
+  ): Promise<ApiResult<Instance>> {
+    const result = await this.listed(refs, opts)
+    return refs
+      ? { ...result, items: result.items.map((i) => (retained(i) ? asGone(i) : i)) }
+      : { ...result, items: result.items.filter((i) => !retained(i)) }
+  }
+
+  /** What the API answers, retained instances included. */
+  private listed(
     refs?: readonly ObjectRef[],
     opts: { details?: boolean } = {}
   ): Promise<ApiResult<Instance>> {
@@ -57,9 +100,16 @@ export class InstancesApi extends Category<Instance> {
     )
   }
 
+  /** Deletes without retention, so that each name is free again at once. */
+  override delete(refs: readonly ObjectRef[]): Promise<ApiResult<Instance>> {
+    if (refs.length === 0) return Promise.resolve(emptyResult<Instance>())
+    return this.shaped('DELETE', '', this.dialect.deleteInstances(checkRefs(refs)))
+  }
+
   /** With `wait_timeout_ms`, each start answers once its instance runs. */
   start(items: readonly (ObjectRef & StartItem)[]): Promise<ApiResult<StateChange>> {
-    return this.batch('PUT', '/start', checkRefs(items), {
+    if (items.length === 0) return Promise.resolve(emptyResult<StateChange>())
+    return this.shaped('PUT', '/start', this.dialect.start(checkRefs(items)), {
       timeoutMs: waitingTimeout(
         longest(
           items.map((i) => i.wait_timeout_ms),
@@ -94,7 +144,8 @@ export class InstancesApi extends Category<Instance> {
    * items that ran out come back with `timedOut` set. One request for the whole set.
    */
   wait(items: readonly (ObjectRef & WaitItem)[]): Promise<ApiResult<StateChange>> {
-    return this.batch('GET', '/wait', checkRefs(items), {
+    if (items.length === 0) return Promise.resolve(emptyResult<StateChange>())
+    return this.shaped('GET', '/wait', this.dialect.wait(checkRefs(items)), {
       timeoutMs: waitingTimeout(
         longest(
           items.map((i) => i.timeout_ms),
@@ -106,7 +157,8 @@ export class InstancesApi extends Category<Instance> {
 
   /** Console output; `offset` < 0 counts from the end, `limit` is at most 16383 bytes. */
   logs(items: readonly (ObjectRef & LogItem)[]): Promise<ApiResult<InstanceLog>> {
-    return this.batch('GET', '/log', checkRefs(items))
+    if (items.length === 0) return Promise.resolve(emptyResult<InstanceLog>())
+    return this.shaped('GET', '/log', this.dialect.logs(checkRefs(items)))
   }
 
   /** The last 4 KiB (the API's default window); local scope takes no options. */
@@ -123,7 +175,7 @@ export class InstancesApi extends Category<Instance> {
     return this.t.text({
       method: 'GET',
       path: '/instances/metrics',
-      body: refs ? checkRefs(refs) : undefined,
+      ...this.dialect.filter(refs && checkRefs(refs)),
       plural: this.plural
     })
   }

@@ -225,7 +225,10 @@ export interface AutoscaleConfigRequest {
   max_size?: number
   warmup_time_ms?: number
   cooldown_time_ms?: number
-  /** The instance autoscale clones, one in the group ([C] OpenAPI 0.6.0, classic SDK until 2025-05). */
+  /**
+   * What autoscale clones: [C] an instance in the group (`master`, OpenAPI 0.6.0, classic SDK
+   * until 2025-05); [N] an instance template, sent as `create_args.template`.
+   */
   master: ObjectRef
   policies?: AutoscalePolicy[]
 }
@@ -243,8 +246,10 @@ export interface AutoscaleConfig {
 }
 
 export interface Image {
-  /** The full pinned reference, `user/app@sha256:<hex>` (OpenAPI `image.digest` example). */
-  digest: string
+  /** [C] the full pinned reference, `user/app@sha256:<hex>` (OpenAPI `image.digest` example). */
+  digest?: string
+  /** [N] the image's URL, digest included (`@unikraft/cloud` `Image.url`; the new CLI reads its digest). */
+  url?: string
   tags: string[]
   initrd?: boolean
   size_in_bytes?: number

@@ -2,12 +2,13 @@
 import { CreatableCategory } from './category.js'
 import type { ApiResult } from './envelope.js'
 import { checkRefs } from './scope.js'
+import type { Dialect } from './generation.js'
 import type { Transport } from './transport.js'
 import type { AttachItem, CreateVolumeRequest, DetachItem, ObjectRef, Volume } from './types.js'
 
 export class VolumesApi extends CreatableCategory<Volume, CreateVolumeRequest> {
-  constructor(t: Transport) {
-    super(t, 'volumes', 'volumes')
+  constructor(t: Transport, dialect: Dialect) {
+    super(t, dialect, 'volumes', 'volumes')
   }
 
   attach(items: readonly (ObjectRef & AttachItem)[]): Promise<ApiResult<Volume>> {

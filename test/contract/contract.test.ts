@@ -201,7 +201,7 @@ describe('every request the client builds, and every answer, match the document'
     await c.services.get([{ name: 'web' }])
     await c.services.getOne(gid)
     await c.certificates.get([{ name: 'app-cert' }])
-    await c.images.lookup([{ tag: 'nginx:latest' }])
+    await c.images.lookup(['nginx:latest'])
     await c.images.list({ namespace: 'acme', tagged: true })
     await c.users.quotas()
     await c.instances.delete([{ name: 'a' }, { name: 'b' }])

@@ -7,7 +7,7 @@
 import type { InstanceSpec, Spec } from '../../spec/schema.js'
 import { PREVIEW_ENV } from '../../spec/preview.js'
 import { describeItem } from '../../ukc/envelope.js'
-import { normaliseImageRef, shortPin } from '../../ukc/images.js'
+import { sameImage, shortPin } from '../../ukc/images.js'
 import type { Instance } from '../../ukc/types.js'
 import type { DeployContext } from '../context.js'
 import { fqdnOf, launch, proveUp, type Launch, type Launched } from '../launch.js'
@@ -73,7 +73,7 @@ export function instanceChanges(
 ): string[] {
   const changes: (string | undefined)[] = []
   // Both sides are full pinned references (`user/app@sha256:…`), as the API reports them.
-  if (digest && normaliseImageRef(have.image) !== normaliseImageRef(digest))
+  if (digest && !sameImage(have.image, digest))
     changes.push(`image ${want.image} → ${shortPin(digest)} (running ${shortPin(have.image)})`)
   changes.push(defaulted('memory_mb', want, have), defaulted('vcpus', want, have))
   if (want.args !== undefined && !sameList(want.args, have.args ?? [])) changes.push('args')
