@@ -221,8 +221,16 @@ const nameOf = (ctx: Ctx, uuid: string): { uuid: string; name: string } => ({
 
 function domainView(ctx: Ctx, d: Domain): Record<string, unknown> {
   const cert = d.certificate ? ctx.store.certificates.get(d.certificate) : undefined
+  // [N] model `Domain.certificate` is a Certificate: it also carries created_at, common_name.
+  const more =
+    cert && ctx.settings.generation === 'new'
+      ? { created_at: cert.created_at, common_name: cert.common_name }
+      : {}
   return cert
-    ? { fqdn: d.fqdn, certificate: { uuid: cert.uuid, name: cert.name, state: cert.state } }
+    ? {
+        fqdn: d.fqdn,
+        certificate: { uuid: cert.uuid, name: cert.name, state: cert.state, ...more }
+      }
     : { fqdn: d.fqdn }
 }
 
@@ -275,8 +283,9 @@ export function instanceView(ctx: Ctx, inst: InstanceRec): Record<string, unknow
       }
     ]
   }
-  // [N] reports `features` (model `Instance.features`); classic does not (see above).
-  if (ctx.settings.generation === 'new') view.features = inst.features
+  // [N] reports `features` and the VM `type` (model `Instance`); classic does not (see above).
+  if (ctx.settings.generation === 'new')
+    Object.assign(view, { features: inst.features, type: 'micro' })
   if (inst.scale_to_zero)
     view.scale_to_zero = { enabled: inst.scale_to_zero.policy !== 'off', ...inst.scale_to_zero }
   if (group)
@@ -316,6 +325,8 @@ export function volumeView(ctx: Ctx, vol: VolumeRec): Record<string, unknown> {
         readonly:
           ctx.store.instances.get(u)?.volumes.find((m) => m.uuid === vol.uuid)?.readonly ?? false
       })),
-    persistent: vol.persistent
+    persistent: vol.persistent,
+    // [N] model `Volume.quota_policy` (required there; classic has none).
+    ...(ctx.settings.generation === 'new' ? { quota_policy: 'static' } : {})
   }
 }

@@ -115,6 +115,7 @@ export class Emulator {
   readonly life: Lifecycle
   readonly settings: Settings
   private readonly timing: Timing
+  private readonly initialRetentionMs: number
   private latencyMs: number
   private token: string | undefined
   private routes: Route[]
@@ -135,6 +136,7 @@ export class Emulator {
       certDelayMs: options.certDelayMs ?? 200,
       certFailure: false
     }
+    this.initialRetentionMs = this.settings.retentionMs
     this.life = new Lifecycle(this.store, this.timing, (inst) => destroyInstance(this.ctx, inst))
     this.routes = compile({
       ...instanceRoutes(this.ctx),
@@ -196,6 +198,7 @@ export class Emulator {
     this.faults.clear()
     this.journalLog.clear()
     this.settings.certFailure = false
+    this.settings.retentionMs = this.initialRetentionMs
     this.seed()
   }
 
@@ -257,14 +260,9 @@ export class Emulator {
     return Buffer.concat(chunks)
   }
 
-  private send(res: ServerResponse, r: Res, startedAt = Date.now()): void {
+  private send(res: ServerResponse, r: Res): void {
     if (res.destroyed) return
-    // [N] every envelope reports its processing time (`op_time_us`, required in the model).
-    const body =
-      this.settings.generation === 'new' && !r.text && typeof r.body === 'object' && r.body
-        ? { ...r.body, op_time_us: Math.max(1, (Date.now() - startedAt) * 1000) }
-        : r.body
-    const text = r.text ? String(body) : JSON.stringify(body)
+    const text = r.text ? String(r.body) : JSON.stringify(r.body)
     res.writeHead(r.status, { 'content-type': 'application/json', ...(r.headers ?? {}) })
     res.end(text)
   }
@@ -322,8 +320,16 @@ export class Emulator {
       record(fault.kind === 'reset' ? 0 : this.faultResponse(fault).status)
       return this.applyFault(res, req, fault)
     }
-    record(r.status, r.text ? undefined : r.body)
-    this.send(res, r, started)
+    const answer = this.withOpTime(r, started)
+    record(answer.status, answer.text ? undefined : answer.body)
+    this.send(res, answer)
+  }
+
+  /** [N] every envelope reports its processing time (`op_time_us`, required in the model). */
+  private withOpTime(r: Res, startedAt: number): Res {
+    if (this.settings.generation !== 'new' || r.text || typeof r.body !== 'object' || !r.body)
+      return r
+    return { ...r, body: { ...r.body, op_time_us: Math.max(1, (Date.now() - startedAt) * 1000) } }
   }
 
   private faultResponse(f: FaultRule): Res {

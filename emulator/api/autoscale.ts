@@ -171,7 +171,15 @@ function configure(ctx: Ctx, list: ConfigInput[]): Res {
 
 function configView(ctx: Ctx, group: ServiceGroupRec): Item {
   const a = group.autoscale
-  if (!a) return { status: 'unconfigured', uuid: group.uuid, name: group.name, enabled: false }
+  // [C] marks the item `unconfigured`; [N] types item statuses as success|error|partial_success
+  // and only the top level as `unconfigured` (model GetAutoscaleConfigurationsResponse).
+  if (!a)
+    return {
+      status: ctx.settings.generation === 'new' ? 'success' : 'unconfigured',
+      uuid: group.uuid,
+      name: group.name,
+      enabled: false
+    }
   const master = a.master ? ctx.store.instances.get(a.master) : undefined
   return {
     status: 'success',
@@ -195,7 +203,7 @@ function getConfig(ctx: Ctx, refs: Ref[]): Res {
   )
   const list = (res.body as { data: { service_groups: Item[] } }).data.service_groups
   // An unconfigured group is not an error; the top level says so when none is configured.
-  if (list.length > 0 && list.every((i) => i.status === 'unconfigured'))
+  if (list.length > 0 && list.every((i) => i.enabled === false))
     (res.body as Record<string, unknown>).status = 'unconfigured'
   return res
 }

@@ -83,7 +83,10 @@ async function upload(ctx: Ctx, req: Req): Promise<Res> {
           serial_number: cert.serialNumber.toLowerCase()
         }
         store.certificates.set(rec.uuid, rec)
-        return { uuid: rec.uuid, name: rec.name }
+        // [N] answers the whole certificate (model CreateCertificateResponse); [C] uuid and name.
+        return ctx.settings.generation === 'new'
+          ? view(ctx, rec)
+          : { uuid: rec.uuid, name: rec.name }
       })
     )
   }

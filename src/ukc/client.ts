@@ -3,7 +3,13 @@ import { AutoscaleApi } from './autoscale.js'
 import { CertificatesApi } from './certificates.js'
 import { resolveBaseUrl } from './endpoint.js'
 import { FieldError } from '../fields.js'
-import { dialectOf, pickGeneration, type ApiGeneration, type ApiGenerationChoice, type Dialect } from './generation.js'
+import {
+  dialectOf,
+  pickGeneration,
+  type ApiGeneration,
+  type ApiGenerationChoice,
+  type Dialect
+} from './generation.js'
 import { ImagesApi } from './images.js'
 import { InstancesApi } from './instances.js'
 import { ServicesApi } from './services.js'

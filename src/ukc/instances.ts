@@ -55,15 +55,20 @@ export class InstancesApi extends Category<Instance> {
    * retained (deleted) instance is freed and the create sent once more: a deploy replaces
    * instances under the same name.
    */
-  async create(req: CreateInstanceRequest): Promise<ApiResult<Instance>> {
+  create(req: CreateInstanceRequest): Promise<ApiResult<Instance>> {
+    // Names are checked before anything is sent, so a bad one throws here, not later.
     const body = req.name !== undefined ? { ...req, name: checkName(req.name) } : req
+    return this.createChecked(body)
+  }
+
+  private async createChecked(body: CreateInstanceRequest): Promise<ApiResult<Instance>> {
     const send = (): Promise<ApiResult<Instance>> =>
       this.t.call({
         method: 'POST',
         path: '/instances',
         body: this.dialect.createInstance(body).body,
         plural: this.plural,
-        timeoutMs: waitingTimeout(req.wait_timeout_ms)
+        timeoutMs: waitingTimeout(body.wait_timeout_ms)
       })
     const result = await send()
     if (body.name === undefined || result.items[0]?.code !== ErrorCode.AlreadyExists) return result

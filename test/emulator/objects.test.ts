@@ -406,7 +406,7 @@ describe('images', () => {
     await api.call('POST', '/instances', { image: 'acme/api:stable', name: 'a' })
     const second = api.emu.pushImage('acme/api:stable')
     expect(second.digest).not.toBe(first.digest)
-    const r2 = await api.call('GET', '/images?tag=acme/api:stable')
+    const r2 = await api.call('GET', '/images/list?tag=acme/api:stable')
     expect(r2.json.data.images[0].digest).toBe(`acme/api@${second.digest}`)
     const a = (await api.call('GET', '/instances', [{ name: 'a' }])).json.data.instances[0]
     expect(a.image).toBe(`acme/api@${first.digest}`)

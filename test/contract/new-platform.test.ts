@@ -1,0 +1,322 @@
+/**
+ * Contract suite, new platform (issue 19): every request the client and the action send when
+ * they speak the new generation is checked against the types of the official JS SDK,
+ * `@unikraft/cloud` (new-platform.ts derives the schemas from them), and every answer the
+ * emulator gives in `--generation new` against the SDK's answer types.
+ */
+import { readFileSync } from 'node:fs'
+import { beforeAll, describe, expect, it } from '@jest/globals'
+import { runAction, workspace } from '../../scripts/local-runner.js'
+import { UkcClient } from '../../src/ukc/client.js'
+import { useEmulator } from '../support/emulator.js'
+import { NewContract } from './new-platform.js'
+
+const api = useEmulator({ generation: 'new' })
+let contract: NewContract
+beforeAll(() => {
+  contract = new NewContract()
+})
+const fixture = (f: string): string =>
+  readFileSync(new URL(`../fixtures/${f}`, import.meta.url), 'utf8')
+const client = (): UkcClient =>
+  new UkcClient({ token: 't', apiUrl: api.emu.baseUrl, generation: 'new' })
+const https443 = {
+  port: 443,
+  destination_port: 8080,
+  handlers: ['http', 'tls'] as ('http' | 'tls')[]
+}
+const problems = (): string[] => contract.audit(api.emu.journal())
+
+describe('the contract derived from @unikraft/cloud', () => {
+  it('reads the SDK operations the client uses', () => {
+    const keys = contract.operations.map((o) => o.key)
+    for (const key of [
+      'POST /v1/instances',
+      'GET /v1/instances',
+      'GET /v1/instances/wait',
+      'GET /v1/instances/log',
+      'PUT /v1/instances/start',
+      'PUT /v1/instances/stop',
+      'DELETE /v1/instances',
+      'POST /v1/services',
+      'POST /v1/volumes',
+      'POST /v1/certificates',
+      'POST /v1/services/autoscale',
+      'GET /v1/images'
+    ])
+      expect(keys).toContain(key)
+  })
+
+  it.each([
+    ['a GET that names objects in a JSON body', 'GET', '/v1/instances/wait', [{ name: 'a' }], ''],
+    ['autoscale as one object', 'POST', '/v1/services/autoscale', { name: 'web' }, ''],
+    [
+      'autoscale cloning a master',
+      'POST',
+      '/v1/services/autoscale',
+      [{ name: 'web', master: { name: 'a' }, create_args: { template: { name: 't' } } }],
+      ''
+    ],
+    ['an unknown member', 'POST', '/v1/instances', { image: 'nginx:latest', colour: 'red' }, ''],
+    [
+      'the classic scale-to-zero feature',
+      'POST',
+      '/v1/instances',
+      { image: 'nginx:latest', features: ['scale-to-zero'] },
+      ''
+    ],
+    ['the classic image lookup body', 'GET', '/v1/images', [{ tag: 'nginx:latest' }], ''],
+    ['a query parameter the SDK does not send', 'GET', '/v1/instances', undefined, '?colour=red']
+  ])('fails on %s', (_what, method, path, body, query) => {
+    expect(contract.request(method, path, body, query).problems).not.toEqual([])
+  })
+
+  it('passes the shapes the new dialect sends', () => {
+    for (const [method, path, body, query] of [
+      ['POST', '/v1/instances', { name: 'a', image: 'acme/api@sha256:ab', timeout_s: 5 }, ''],
+      ['DELETE', '/v1/instances', [{ name: 'a', dont_retain: true }], ''],
+      ['PUT', '/v1/instances/start', [{ name: 'a', timeout_s: 5 }], ''],
+      ['GET', '/v1/instances/wait', undefined, '?uuid=u&name=a&state=running&timeout_s=3'],
+      ['GET', '/v1/images', undefined, '?tag=acme/api:1'],
+      [
+        'POST',
+        '/v1/services/autoscale',
+        [{ name: 'web', max_size: 2, create_args: { template: { name: 't' } } }],
+        ''
+      ]
+    ] as const)
+      expect(contract.request(method, path, body, query).problems).toEqual([])
+  })
+
+  it('an answer without op_time_us, or an image without its url, fails', () => {
+    expect(
+      contract.response('GET', '/v1/instances', { status: 'success', data: { instances: [] } })
+        .problems
+    ).not.toEqual([])
+    expect(
+      contract.response('GET', '/v1/images', {
+        status: 'success',
+        op_time_us: 1,
+        data: { images: [{ digest: 'acme/api@sha256:ab' }] }
+      }).problems
+    ).not.toEqual([])
+  })
+})
+
+describe('every request the client builds for the new platform, and every answer, match the SDK', () => {
+  it('instances: create (pinned, with group, volumes, scale to zero), get, start, stop, wait, log, delete', async () => {
+    const c = client()
+    const [pin] = [...(await c.images.resolve(['nginx:latest'])).values()].map((r) => r.digest!)
+    expect(pin).toMatch(/^nginx@sha256:[0-9a-f]{64}$/)
+    await c.services.create({ name: 'web', services: [https443], domains: [{ name: 'shop' }] })
+    await c.volumes.create({ name: 'data', size_mb: 16 })
+    const made = await c.instances.create({
+      name: 'api',
+      image: pin,
+      memory_mb: 128,
+      args: ['--port', '8080'],
+      env: { A: '1' },
+      autostart: true,
+      wait_timeout_ms: 5000,
+      restart_policy: 'on-failure',
+      scale_to_zero: { policy: 'idle', stateful: false, cooldown_time_ms: 5000 },
+      service_group: { name: 'web' },
+      volumes: [
+        { name: 'data', at: '/data', readonly: false },
+        { size_mb: 8, at: '/tmp/x' }
+      ]
+    })
+    expect(made.items[0].ok).toBe(true)
+    const uuid = made.items[0].value.uuid
+    await c.instances.create({
+      name: 'job',
+      image: 'nginx:latest',
+      autostart: false,
+      features: ['delete-on-stop']
+    })
+    expect((await c.instances.get([{ name: 'api' }, { uuid }])).items.map((i) => i.ok)).toEqual([
+      true,
+      true
+    ])
+    await c.instances.get()
+    await c.instances.get(undefined, { details: false })
+    await c.instances.start([{ name: 'job', wait_timeout_ms: 5000 }])
+    await c.instances.stop([{ name: 'job', drain_timeout_ms: 10 }])
+    await c.instances.wait([
+      { name: 'job', state: 'stopped', timeout_ms: 2000 },
+      { uuid, state: 'running', timeout_ms: 2000 }
+    ])
+    await c.instances.logs([{ name: 'api', offset: -4096, limit: 4096 }])
+    await c.instances.delete([{ name: 'api' }])
+    expect(problems()).toEqual([])
+  })
+
+  it('service groups, volumes, certificates, autoscale, images, quotas', async () => {
+    const c = client()
+    await c.services.create({
+      name: 'web',
+      services: [https443, { port: 80, destination_port: 443, handlers: ['http', 'redirect'] }],
+      domains: [{ name: 'shop' }],
+      soft_limit: 1,
+      hard_limit: 10
+    })
+    await c.certificates.upload({
+      name: 'app-cert',
+      cn: 'app.example.com',
+      chain: fixture('app.example.com.crt.pem'),
+      pkey: fixture('app.example.com.key.pem')
+    })
+    await c.instances.create({ name: 'a', image: 'nginx:latest', service_group: { name: 'web' } })
+    // The shape only: the emulator has no instance templates, so the item is an error.
+    const conf = await c.autoscale.configure({ name: 'web', master: { name: 'tpl' }, max_size: 3 })
+    expect(conf.items[0].message).toContain('No instance template')
+    await c.autoscale.get([{ name: 'web' }])
+    await c.autoscale.delete([{ name: 'web' }])
+    await c.volumes.create({ name: 'data', size_mb: 16 })
+    await c.volumes.get([{ name: 'data' }])
+    await c.volumes.get()
+    await c.volumes.delete([{ name: 'data' }])
+    await c.services.get([{ name: 'web' }])
+    await c.certificates.get([{ name: 'app-cert' }])
+    await c.images.lookup(['nginx:latest', 'caddy:latest'])
+    await c.users.quotas()
+    await c.instances.delete([{ name: 'a' }])
+    await c.services.delete([{ name: 'web' }])
+    await c.certificates.delete([{ name: 'app-cert' }])
+    expect(problems()).toEqual([])
+  })
+
+  it('the action: a deploy with every spec feature the new platform takes, an unchanged re-run, plan, stop, start, status, delete', async () => {
+    api.emu.configure({ cert_delay_ms: 20 })
+    const spec = `
+certificates:
+  - { name: app-cert, cn: app.example.com, chain: "\${APP_CERT_PEM}", pkey: "\${APP_KEY_PEM}" }
+service_groups:
+  - name: web
+    services:
+      - { port: 443, destination_port: 8080, handlers: [http, tls] }
+      - { port: 80, destination_port: 443, handlers: [http, redirect] }
+    domains:
+      - { name: shop }
+      - { name: app.example.com., certificate: app-cert }
+volumes:
+  - { name: data, size_mb: 32 }
+instances:
+  - name: api
+    image: nginx:latest
+    memory_mb: 256
+    env: { LOG_LEVEL: info }
+    service_group: web
+    scale_to_zero: { policy: idle, cooldown_time_ms: 60000 }
+    volumes: [{ name: data, at: /data, readonly: true }]
+  - { name: job, image: python:3.12, features: [delete-on-stop], args: [-m, http.server] }
+`
+    const env = {
+      APP_CERT_PEM: fixture('app.example.com.crt.pem'),
+      APP_KEY_PEM: fixture('app.example.com.key.pem')
+    }
+    const ws = workspace({ 'ukc.yml': spec })
+    const run = (inputs: Record<string, string> = {}) =>
+      runAction(
+        {
+          token: 't',
+          'api-url': api.emu.baseUrl,
+          'api-generation': 'new',
+          spec: 'ukc.yml',
+          timeout: '20',
+          ...inputs
+        },
+        { workspace: ws, env }
+      )
+    const first = await run()
+    expect(first.stdout).not.toContain('::error')
+    expect(first.stdout).toContain('(new API)')
+    expect(first.code).toBe(0)
+    expect(first.json('instances').map((i: { action: string }) => i.action)).toEqual([
+      'created',
+      'created'
+    ])
+    const before = api.emu.journal().length
+    const again = await run()
+    expect(again.code).toBe(0)
+    expect(
+      api.emu
+        .journal()
+        .slice(before)
+        .filter((e) => e.method !== 'GET')
+        .map((e) => `${e.method} ${e.path}`)
+    ).toEqual([])
+    for (const inputs of <Record<string, string>[]>[
+      { command: 'plan' },
+      { command: 'stop', 'drain-timeout': '1' },
+      { command: 'deploy' },
+      { command: 'start' },
+      { command: 'status' },
+      { command: 'delete' }
+    ]) {
+      const r = await run(inputs)
+      const failed = r.json('instances').filter((i: { action: string }) => i.action === 'failed')
+      expect({ command: inputs.command, code: r.code, failed }).toEqual({
+        command: inputs.command,
+        code: 0,
+        failed: []
+      })
+    }
+    expect(problems()).toEqual([])
+    const touched = contract.covered(api.emu.journal())
+    for (const op of [
+      'POST /v1/certificates',
+      'POST /v1/services',
+      'POST /v1/volumes',
+      'POST /v1/instances',
+      'GET /v1/images',
+      'GET /v1/instances/wait',
+      'PUT /v1/instances/stop',
+      'PUT /v1/instances/start',
+      'DELETE /v1/instances'
+    ])
+      expect(touched).toContain(op)
+  })
+})
+
+describe('what the new platform would refuse is refused before anything is written', () => {
+  const run = (spec: string) =>
+    runAction(
+      {
+        token: 't',
+        'api-url': api.emu.baseUrl,
+        'api-generation': 'new',
+        spec: 'ukc.yml',
+        timeout: '10'
+      },
+      { workspace: workspace({ 'ukc.yml': spec }) }
+    )
+  const writes = (): string[] =>
+    api.emu
+      .journal()
+      .filter((e) => e.method !== 'GET')
+      .map((e) => `${e.method} ${e.path}`)
+
+  it('scale to zero without a service group', async () => {
+    const r = await run(
+      'instances: [{ name: api, image: nginx:latest, scale_to_zero: { policy: on } }]\n'
+    )
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain(
+      "instance 'api': scale_to_zero needs a service_group on the new Unikraft Cloud platform"
+    )
+    expect(writes()).toEqual([])
+  })
+
+  it('autoscale (it clones an instance template, which ukc-deploy does not make)', async () => {
+    const r = await run(`service_groups:
+  - name: web
+    services: [{ port: 443, destination_port: 8080, handlers: [http, tls] }]
+    autoscale: { max_size: 2 }
+instances: [{ name: api, image: nginx:latest, service_group: web }]
+`)
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain("service group 'web': autoscale: autoscale on the new Unikraft")
+    expect(writes()).toEqual([])
+  })
+})
