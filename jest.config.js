@@ -1,16 +1,30 @@
 // ts-jest in ESM mode, as verified in reference/style-anchors.md §4.1.
-export default {
+const project = {
   preset: 'ts-jest',
   resolver: 'ts-jest-resolver',
   extensionsToTreatAsEsm: ['.ts'],
   moduleFileExtensions: ['ts', 'js'],
   testEnvironment: 'node',
-  testMatch: ['**/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/dist/', '/node_modules/', '/build/'],
   clearMocks: true,
-  // e2e tests run the bundled action as a child process; a rollout takes seconds.
-  testTimeout: 30000,
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', useESM: true }]
   }
+}
+
+export default {
+  // e2e tests run the bundled action as a child process; a rollout takes seconds.
+  testTimeout: 30000,
+  projects: [
+    // Everything against the classic API (the emulator's default, as the seed describes it).
+    { ...project, displayName: 'classic', testMatch: ['**/test/**/*.test.ts'] },
+    // The e2e scenarios again against the new platform (issue 19): the emulator in
+    // `--generation new` and the action with `api-generation: new` (test/support/emulator.ts).
+    {
+      ...project,
+      displayName: 'new',
+      testMatch: ['**/test/e2e/{deploy,rollout,preview}.test.ts'],
+      globals: { UKC_API_GENERATION: 'new' }
+    }
+  ]
 }

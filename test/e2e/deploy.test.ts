@@ -1,6 +1,6 @@
 /** The bundled action, run as the runner runs it, against the emulator. */
 import { describe, expect, it } from '@jest/globals'
-import { useEmulator } from '../support/emulator.js'
+import { generationInput, itemsOf, METRO_DOMAIN, useEmulator, waitMs } from '../support/emulator.js'
 import { runAction, workspace } from '../../scripts/local-runner.js'
 
 const api = useEmulator()
@@ -34,6 +34,7 @@ instances:
 const base = (): Record<string, string> => ({
   token: TOKEN,
   'api-url': api.emu.baseUrl,
+  ...generationInput(),
   timeout: '30'
 })
 const writes = (): string[] =>
@@ -63,17 +64,17 @@ describe('deploy', () => {
       ['worker', 'running', 'created']
     ])
     expect(instances[0]).toMatchObject({
-      fqdn: 'myapp.fra0.kraft.host',
+      fqdn: `myapp.${METRO_DOMAIN}`,
       'private-fqdn': 'api.internal'
     })
     expect(instances[0]['private-ip']).toMatch(/^10\./)
     expect(run.json('instance-uuids')).toHaveLength(3)
     expect(run.json('services')).toEqual([
-      { name: 'web', uuid: expect.any(String), fqdns: ['myapp.fra0.kraft.host'], action: 'created' }
+      { name: 'web', uuid: expect.any(String), fqdns: [`myapp.${METRO_DOMAIN}`], action: 'created' }
     ])
     expect(run.json('service-uuids')).toHaveLength(1)
-    expect(run.outputs.url).toBe('https://myapp.fra0.kraft.host')
-    expect(run.json('urls')).toEqual(['https://myapp.fra0.kraft.host'])
+    expect(run.outputs.url).toBe(`https://myapp.${METRO_DOMAIN}`)
+    expect(run.json('urls')).toEqual([`https://myapp.${METRO_DOMAIN}`])
     expect(
       run.json('plan').map((p: { name: string; action: string }) => `${p.name}:${p.action}`)
     ).toEqual(['web:create', 'data:create', 'api:create', 'api2:create', 'worker:create'])
@@ -81,25 +82,19 @@ describe('deploy', () => {
     // is one batched wait for `stopped` that must run out: no polling.
     const waits = api.emu.journal().filter((e) => e.path === '/v1/instances/wait')
     expect(waits).toHaveLength(1)
-    expect(waits[0].body).toEqual(
-      ['api', 'api2', 'worker'].map((name) => ({
-        name,
-        state: 'stopped',
-        timeout_ms: expect.any(Number)
-      }))
+    expect(itemsOf(waits[0]).map((i) => [i.name, i.state, waitMs(i) > 0])).toEqual(
+      ['api', 'api2', 'worker'].map((name) => [name, 'stopped', true])
     )
     const creates = api.emu
       .journal()
       .filter((e) => e.method === 'POST' && e.path === '/v1/instances')
-    expect(
-      creates.every((e) => (e.body as { wait_timeout_ms: number }).wait_timeout_ms > 20000)
-    ).toBe(true)
+    expect(creates.every((e) => waitMs(e.body) > 20000)).toBe(true)
     expect(count('POST', '/v1/services')).toBe(1)
     expect(count('POST', '/v1/volumes')).toBe(1)
     expect(count('POST', '/v1/instances')).toBe(3)
     expect(run.summary).toContain('### ✅ ukc-deploy deploy: success')
-    expect(run.summary).toMatch(
-      /\| api \| created \| running \| \[myapp\.fra0\.kraft\.host\]\(https:\/\/myapp\.fra0\.kraft\.host\) \|/
+    expect(run.summary).toContain(
+      `| api | created | running | [myapp.${METRO_DOMAIN}](https://myapp.${METRO_DOMAIN}) |`
     )
     const env = (await api.call('GET', '/instances', [{ name: 'api' }])).json.data.instances[0].env
     expect(env).toEqual({ LOG_LEVEL: 'info' })
@@ -118,6 +113,33 @@ describe('deploy', () => {
       'unchanged'
     ])
     expect(run.json('instance-uuids')).toEqual([])
+  })
+
+  it('an instance deleted outside the action is made again under its name, even while the platform retains it', async () => {
+    const one = 'instances: [{ name: api, image: nginx:latest }]\n'
+    await runAction({ ...base(), spec: one })
+    // Deleted by hand (the console, another tool): the new platform retains it, name and all.
+    await api.call('DELETE', '/instances', [{ name: 'api' }])
+    const listed = (await api.call('GET', '/instances')).json.data.instances
+    expect(listed.map((i: { state: string }) => i.state)).toEqual(
+      api.emu.settings.generation === 'new' ? ['deleted'] : []
+    )
+    api.emu.journalLog.clear()
+    const run = await runAction({ ...base(), spec: one })
+    expect(run.code).toBe(0)
+    expect(run.json('instances')).toMatchObject([
+      { name: 'api', action: 'created', state: 'running' }
+    ])
+    const after = (await api.call('GET', '/instances')).json.data.instances
+    expect(after.map((i: { name: string; state: string }) => [i.name, i.state])).toEqual([
+      ['api', 'running']
+    ])
+    // The retained one is purged (dont_retain) and the create sent again; classic needs neither.
+    expect(writes()).toEqual(
+      api.emu.settings.generation === 'new'
+        ? ['POST /v1/instances', 'DELETE /v1/instances', 'POST /v1/instances']
+        : ['POST /v1/instances']
+    )
   })
 
   it('one bad image among three: partial success, two running, the API message in the summary', async () => {
@@ -258,7 +280,7 @@ describe('shorthand inputs', () => {
       env: 'A=1\nB=two'
     })
     expect(run.code).toBe(0)
-    expect(run.outputs.url).toBe('https://hello.fra0.kraft.host')
+    expect(run.outputs.url).toBe(`https://hello.${METRO_DOMAIN}`)
     const inst = (await api.call('GET', '/instances', [{ name: 'hello' }])).json.data.instances[0]
     expect(inst).toMatchObject({
       memory_mb: 256,
@@ -377,7 +399,14 @@ describe('deployed means up (settle)', () => {
   const spec = 'instances:\n  - { name: api, image: acme/flaky:1, restart_policy: never }\n'
   const run = (inputs: Record<string, string> = {}) =>
     runAction(
-      { token: TOKEN, 'api-url': api.emu.baseUrl, spec: 'ukc.yml', timeout: '20', ...inputs },
+      {
+        token: TOKEN,
+        'api-url': api.emu.baseUrl,
+        ...generationInput(),
+        spec: 'ukc.yml',
+        timeout: '20',
+        ...inputs
+      },
       { workspace: workspace({ 'ukc.yml': spec }) }
     )
 

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { runAction, workspace } from '../../scripts/local-runner.js'
 import { ownerTag } from '../../src/spec/preview.js'
-import { useEmulator } from '../support/emulator.js'
+import { generationInput, METRO_DOMAIN, useEmulator } from '../support/emulator.js'
 import { startFakeGitHub, type FakeGitHub } from '../support/github.js'
 
 const api = useEmulator()
@@ -67,6 +67,7 @@ function preview(
     {
       token: 'ukc-token',
       'api-url': api.emu.baseUrl,
+      ...generationInput(),
       spec: 'ukc.yml',
       'github-token': 'gh-token',
       timeout: '20',
@@ -100,7 +101,7 @@ describe('preview lifecycle', () => {
       `web-pr12-${T}`,
       `worker-pr12-${T}`
     ])
-    expect(run.outputs.url).toBe(`https://shop-pr12-${T}.fra0.kraft.host`)
+    expect(run.outputs.url).toBe(`https://shop-pr12-${T}.${METRO_DOMAIN}`)
     expect(run.stdout).toContain(
       'leaves out shop.example.com (custom domains and their certificates belong to production)'
     )
@@ -108,10 +109,10 @@ describe('preview lifecycle', () => {
     expect(comments).toHaveLength(1)
     expect(comments[0].body).toContain('<!-- ukc-deploy preview: ukc.yml -->')
     expect(comments[0].body).toContain(
-      `### 🚀 Preview of #12: https://shop-pr12-${T}.fra0.kraft.host`
+      `### 🚀 Preview of #12: https://shop-pr12-${T}.${METRO_DOMAIN}`
     )
     expect(comments[0].body).toContain(
-      `| api-pr12-${T} | running | https://shop-pr12-${T}.fra0.kraft.host |`
+      `| api-pr12-${T} | running | https://shop-pr12-${T}.${METRO_DOMAIN} |`
     )
     expect(comments[0].body).toContain(payload('opened').pull_request.head.sha.slice(0, 7))
     expect(JSON.stringify([...gh.comments.values(), gh.deployments])).not.toContain(
@@ -126,7 +127,7 @@ describe('preview lifecycle', () => {
     ])
     expect(gh.deployments[0].statuses.map((s) => s.state)).toEqual(['in_progress', 'success'])
     expect(gh.deployments[0].statuses[1]).toMatchObject({
-      environment_url: `https://shop-pr12-${T}.fra0.kraft.host`,
+      environment_url: `https://shop-pr12-${T}.${METRO_DOMAIN}`,
       log_url: 'https://github.com/Codertocat/Hello-World/actions/runs/42'
     })
   })
@@ -232,6 +233,7 @@ describe('sweep', () => {
       {
         token: 'ukc-token',
         'api-url': api.emu.baseUrl,
+        ...generationInput(),
         command: 'sweep',
         'github-token': 'gh-token',
         ...inputs
@@ -305,6 +307,7 @@ describe('a GitHub that never answers', () => {
         {
           token: 'ukc-token',
           'api-url': api.emu.baseUrl,
+          ...generationInput(),
           spec: 'ukc.yml',
           'github-token': 'gh-token',
           timeout: '12'

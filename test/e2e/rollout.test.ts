@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import type { TimelineEntry } from '../../emulator/lifecycle.js'
 import { runAction as runBundled } from '../../scripts/local-runner.js'
-import { useEmulator } from '../support/emulator.js'
+import { generationInput, itemsOf, useEmulator, waitMs } from '../support/emulator.js'
 import { eventually } from '../support/http.js'
 
 const api = useEmulator({ bootDelayMs: 30 })
@@ -21,6 +21,7 @@ instances:
 const base = (): Record<string, string> => ({
   token: 't',
   'api-url': api.emu.baseUrl,
+  ...generationInput(),
   timeout: '20'
 })
 // Crashing test images exit 5 ms after boot; a short settle window keeps the suite quick.
@@ -78,7 +79,8 @@ describe('rolling rollout', () => {
     expect(minRunning(api.emu.timeline(), from)).toBeGreaterThanOrEqual(1)
     const now = await instancesInGroup()
     expect(now.map((i) => i.name)).toEqual(['api'])
-    expect(now[0].image).toMatch(/^acme\/app@sha256:/)
+    // classic answers `acme/app@sha256:…`, the new platform `oci://unikraft.io/acme/app@sha256:…`
+    expect(now[0].image).toMatch(/^(oci:\/\/unikraft\.io\/)?acme\/app@sha256:/)
     expect(writes()).toEqual([
       'POST /v1/instances', // surge
       'PUT /v1/instances/stop', // drain the old one
@@ -94,16 +96,14 @@ describe('rolling rollout', () => {
     const waits = api.emu.journal().filter((e) => e.path === '/v1/instances/wait')
     expect(
       waits.map((e) =>
-        (e.body as { name: string; state: string }[])
-          .map((b) => `${b.name.replace(/-[0-9a-f]{7}$/, '')}:${b.state}`)
+        itemsOf(e)
+          .map((b) => `${String(b.name).replace(/-[0-9a-f]{7}$/, '')}:${String(b.state)}`)
           .join()
       )
     ).toEqual(['api-surge:stopped', 'api:stopped', 'api:stopped', 'api-surge:stopped'])
     const posts = api.emu.journal().filter((e) => e.method === 'POST')
-    expect(posts.map((e) => (e.body as { wait_timeout_ms?: number }).wait_timeout_ms! > 0)).toEqual(
-      [true, true]
-    )
-    expect((waits[0].body as { timeout_ms: number }[])[0].timeout_ms).toBeGreaterThan(250)
+    expect(posts.map((e) => waitMs(e.body) > 0)).toEqual([true, true])
+    expect(waitMs(itemsOf(waits[0])[0])).toBeGreaterThan(250)
   })
 
   it('re-running v2 changes nothing; a new digest under the same tag is rolled out', async () => {
