@@ -231,7 +231,8 @@ describe('health check', () => {
       ...base(),
       spec: specFor('acme/app:2'),
       'health-check': url,
-      timeout: '3'
+      // Long enough for the surge to come up on a loaded machine; the check fails at its end.
+      timeout: '6'
     })
     expect(run.code).toBe(1)
     expect(run.json('instances')[0]).toMatchObject({ uuid: oldUuid, action: 'failed' })

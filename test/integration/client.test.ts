@@ -422,3 +422,44 @@ describe('failures and retries', () => {
     expect(() => new UkcClient({ token: '', apiUrl: api.emu.baseUrl })).toThrow(/no UKC API token/)
   })
 })
+
+describe('the new platform', () => {
+  const fresh = useEmulator({ generation: 'new' })
+  const c = (): UkcClient =>
+    new UkcClient({ token: 't', apiUrl: fresh.emu.baseUrl, generation: 'new' })
+
+  it('answers a GET that names objects by UUID and by name in the order they were given', async () => {
+    const client = c()
+    const a = (await client.instances.create({ name: 'a', image: 'nginx:latest' })).items[0].value
+    await client.instances.create({ name: 'b', image: 'nginx:latest' })
+    const got = await client.instances.get([{ name: 'b' }, { uuid: a.uuid }, { name: 'zz' }])
+    expect(got.items.map((i) => [i.ok, i.value.name ?? i.codeName])).toEqual([
+      [true, 'b'],
+      [true, 'a'],
+      [false, 'zz']
+    ])
+    const q = fresh.emu.journal().at(-1)!
+    expect([q.query, q.body]).toEqual([`?uuid=${a.uuid}&name=b&name=zz`, undefined])
+    const waited = await client.instances.wait([
+      { name: 'b', state: 'stopped', timeout_ms: 1000 },
+      { uuid: a.uuid, state: 'stopped', timeout_ms: 1000 }
+    ])
+    expect(waited.items.map((i) => i.value.name)).toEqual(['b', 'a'])
+  })
+
+  it('treats a retained instance as gone, and frees its name when one is made under it', async () => {
+    const client = c()
+    await client.instances.create({ name: 'a', image: 'nginx:latest' })
+    await fresh.call('DELETE', '/instances', [{ name: 'a' }])
+    expect((await client.instances.get()).items).toEqual([])
+    const byName = (await client.instances.get([{ name: 'a' }])).items[0]
+    expect([byName.ok, byName.codeName, byName.message]).toEqual([
+      false,
+      'NotFound',
+      expect.stringContaining("instance 'a' was deleted (retained until")
+    ])
+    const made = await client.instances.create({ name: 'a', image: 'nginx:latest' })
+    expect(made.items[0].ok).toBe(true)
+    expect((await client.instances.get()).items.map((i) => i.value.name)).toEqual(['a'])
+  })
+})
