@@ -1,8 +1,10 @@
 /**
- * `npm run demo`: the action against the local emulator, the way a workflow runs it — a
- * first deploy, a re-run that changes nothing, a new image rolled out with zero downtime,
- * and a batch stop — printing the step log, the outputs and the job summary of each.
+ * `npm run demo [-- --generation new]`: the action against the local emulator, the way a
+ * workflow runs it — a first deploy, a re-run that changes nothing, a new image rolled out
+ * with zero downtime, and a batch stop — printing the step log, the outputs and the job
+ * summary of each. `--generation new` speaks the new platform's API on both sides.
  */
+import { parseArgs } from 'node:util'
 import { startEmulator } from '../emulator/server.js'
 import { runAction, workspace, type ActionRun } from './local-runner.js'
 
@@ -50,15 +52,20 @@ function show(title: string, run: ActionRun): void {
   console.log(run.summary.replace(/^/gm, '  '))
 }
 
-const emulator = await startEmulator({ bootDelayMs: 40 })
+const { values: flags } = parseArgs({
+  options: { generation: { type: 'string', default: 'classic' } }
+})
+const generation = flags.generation === 'new' ? 'new' : 'classic'
+const emulator = await startEmulator({ bootDelayMs: 40, generation })
 try {
-  console.log(`UKC emulator on ${emulator.baseUrl} (no account needed)`)
+  console.log(`UKC emulator (${generation} API) on ${emulator.baseUrl} (no account needed)`)
   emulator.pushImage('acme/shop:stable')
   emulator.pushImage('acme/worker:stable')
   const ws = workspace({ 'ukc.yml': SPEC })
   const inputs = {
     token: 'demo-token',
     'api-url': emulator.baseUrl,
+    'api-generation': generation,
     spec: 'ukc.yml',
     timeout: '60'
   }
@@ -88,6 +95,7 @@ try {
     await runAction({
       token: 'demo-token',
       'api-url': emulator.baseUrl,
+      'api-generation': generation,
       command: 'stop',
       names: 'shop-api\nshop-worker'
     })

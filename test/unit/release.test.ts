@@ -26,14 +26,20 @@ describe('the repository', () => {
   })
 })
 
+/** The copy's CHANGELOG with exactly `entries` under Unreleased (whatever the repository has). */
+function withUnreleased(root: string, entries: string): string {
+  const file = join(root, 'CHANGELOG.md')
+  const log = readFileSync(file, 'utf8')
+  writeFileSync(
+    file,
+    log.replace(/## \[Unreleased\][\s\S]*?(?=\n## \[)/, `## [Unreleased]\n${entries}`)
+  )
+  return root
+}
+
 describe('bump', () => {
   it('moves the Unreleased entries under the new version and sets it everywhere', () => {
-    const root = copy()
-    const log = readFileSync(join(root, 'CHANGELOG.md'), 'utf8')
-    writeFileSync(
-      join(root, 'CHANGELOG.md'),
-      log.replace('## [Unreleased]', '## [Unreleased]\n\n### Fixed\n\n- A thing.')
-    )
+    const root = withUnreleased(copy(), '\n### Fixed\n\n- A thing.\n')
     bump(root, '1.0.0', '2027-01-02')
     expect(disagreements(root)).toEqual([])
     expect(readVersions(root).versionTs).toBe('1.0.0')
@@ -55,7 +61,9 @@ describe('bump', () => {
   })
 
   it('refuses a release with nothing under Unreleased', () => {
-    expect(() => bump(copy(), '9.0.0', '2027-01-02')).toThrow(/nothing under Unreleased/)
+    expect(() => bump(withUnreleased(copy(), ''), '9.0.0', '2027-01-02')).toThrow(
+      /nothing under Unreleased/
+    )
   })
 
   it('refuses when the files disagree already', () => {
