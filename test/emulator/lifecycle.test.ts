@@ -12,11 +12,12 @@ async function state(name: string): Promise<Record<string, unknown>> {
 
 describe('instance lifecycle', () => {
   it('boots through starting to running after the boot delay', async () => {
-    api.emu.configure({ boot_delay_ms: 80 })
+    // Margins wide enough for a loaded machine (the suites run more workers than cores).
+    api.emu.configure({ boot_delay_ms: 500 })
     const r = await api.call('POST', '/instances', { ...base, name: 'a', autostart: true })
     expect(r.json.data.instances[0].state).toBe('starting')
     expect((await state('a')).state).toBe('starting')
-    await sleep(150)
+    await sleep(700)
     const s = await state('a')
     expect(s.state).toBe('running')
     expect(s.start_count).toBe(1)
@@ -53,9 +54,9 @@ describe('instance lifecycle', () => {
       autostart: true,
       wait_timeout_ms: 2000
     })
-    const r = await api.call('PUT', '/instances/stop', [{ name: 'a', drain_timeout_ms: 150 }])
+    const r = await api.call('PUT', '/instances/stop', [{ name: 'a', drain_timeout_ms: 600 }])
     expect(r.json.data.instances[0]).toMatchObject({ state: 'draining', previous_state: 'running' })
-    await sleep(60)
+    await sleep(100)
     expect((await state('a')).state).toBe('draining')
     const w = await api.call('GET', '/instances/wait', [
       { name: 'a', state: 'stopped', timeout_ms: 3000 }
