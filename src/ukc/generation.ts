@@ -110,6 +110,10 @@ export interface Dialect {
   logs(items: readonly (ObjectRef & LogItem)[]): Shaped
   /** Deleting instances so that their names are free at once (no retention). */
   deleteInstances(refs: readonly ObjectRef[]): Shaped
+  /** Options of a local-scope call on one instance (`/instances/{uuid}/start`, …). */
+  local(options: Record<string, number | boolean | undefined>): Shaped
+  /** Deleting one instance by UUID, its name free at once. */
+  deleteOne(): Shaped
   images: ImageLookup
   /** The body that turns autoscale on for one group. */
   autoscale(config: ObjectRef & AutoscaleConfigRequest): Shaped
@@ -131,6 +135,9 @@ const classic: Dialect = {
   wait: (items) => ({ body: items }),
   logs: (items) => ({ body: items }),
   deleteInstances: (refs) => ({ body: refs }),
+  // Query parameters (OpenAPI start/stop-instance-by-uuid); no body on a local delete.
+  local: (options) => ({ query: options }),
+  deleteOne: () => ({}),
   images: {
     path: '/images/list',
     // `{tag}` is what the classic SDK sends (images/image_get.go); answered in request order.
@@ -164,6 +171,14 @@ const newPlatform: Dialect = {
   logs: (items) => refQuery(items, (i) => ({ offset: i.offset, limit: i.limit })),
   // Retained instances keep their names taken; a deploy replaces under the same name.
   deleteInstances: (refs) => ({ body: refs.map((r) => ({ ...refOnly(r), dont_retain: true })) }),
+  // A JSON body (model Start/StopInstanceByUUIDRequestBody), waits in seconds.
+  local: (options) => {
+    const body = withSeconds(
+      Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined))
+    )
+    return Object.keys(body).length > 0 ? { body } : {}
+  },
+  deleteOne: () => ({ body: { dont_retain: true } }),
   images: {
     path: '/images',
     requests: (tags) => tags.map((tag) => ({ query: { tag } })),

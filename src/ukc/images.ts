@@ -55,10 +55,13 @@ export function pinOf(ref: string, digest: string): string {
   return digest.includes('@') ? normaliseImageRef(digest) : `${repositoryOf(ref)}@${digest}`
 }
 
-/** `acme/api@sha256:0123456789ab…`: short enough for a plan line. */
+/** `acme/api@sha256:0123456789ab…` (either generation's form): short enough for a plan line. */
 export function shortPin(pin: string): string {
   const at = pin.lastIndexOf('@')
-  return at < 0 ? pin : `${pin.slice(0, at)}@${pin.slice(at + 1, at + 20)}…`
+  if (at < 0) return pin
+  const ref = normaliseImageRef(pin)
+  const cut = ref.lastIndexOf('@')
+  return `${ref.slice(0, cut)}@${ref.slice(cut + 1, cut + 20)}…`
 }
 
 export class ImagesApi {

@@ -105,6 +105,11 @@ export class InstancesApi extends Category<Instance> {
     )
   }
 
+  /** Deletes one without retention, so that its name is free again at once. */
+  override deleteOne(uuid: string): Promise<ApiResult<Instance>> {
+    return this.one('DELETE', uuid, undefined, this.dialect.deleteOne().body as object | undefined)
+  }
+
   /** Deletes without retention, so that each name is free again at once. */
   override delete(refs: readonly ObjectRef[]): Promise<ApiResult<Instance>> {
     if (refs.length === 0) return Promise.resolve(emptyResult<Instance>())
@@ -124,10 +129,11 @@ export class InstancesApi extends Category<Instance> {
     })
   }
 
-  /** Local scope takes its options as query parameters (OpenAPI start-instance-by-uuid). */
+  /** Local scope: classic takes options as query parameters (OpenAPI), the new platform a body. */
   startOne(uuid: string, opts: StartItem = {}): Promise<ApiResult<StateChange>> {
-    return this.one('PUT', uuid, 'start', undefined, {
-      query: { wait_timeout_ms: opts.wait_timeout_ms },
+    const { body, query } = this.dialect.local({ wait_timeout_ms: opts.wait_timeout_ms })
+    return this.one('PUT', uuid, 'start', body as object | undefined, {
+      query,
       timeoutMs: waitingTimeout(opts.wait_timeout_ms)
     })
   }
@@ -137,11 +143,13 @@ export class InstancesApi extends Category<Instance> {
     return this.batch('PUT', '/stop', checkRefs(items))
   }
 
-  /** Local scope takes its options as query parameters (OpenAPI stop-instance-by-uuid). */
+  /** Local scope: classic takes options as query parameters (OpenAPI), the new platform a body. */
   stopOne(uuid: string, opts: StopItem = {}): Promise<ApiResult<StateChange>> {
-    return this.one('PUT', uuid, 'stop', undefined, {
-      query: { force: opts.force, drain_timeout_ms: opts.drain_timeout_ms }
+    const { body, query } = this.dialect.local({
+      force: opts.force,
+      drain_timeout_ms: opts.drain_timeout_ms
     })
+    return this.one('PUT', uuid, 'stop', body as object | undefined, { query })
   }
 
   /**

@@ -147,7 +147,16 @@ describe('every request the client builds for the new platform, and every answer
       { uuid, state: 'running', timeout_ms: 2000 }
     ])
     await c.instances.logs([{ name: 'api', offset: -4096, limit: 4096 }])
+    await c.instances.getOne(uuid)
+    await c.instances.stopOne(uuid, { drain_timeout_ms: 0 })
+    await c.instances.wait([{ uuid, state: 'stopped', timeout_ms: 2000 }])
+    expect((await c.instances.startOne(uuid, { wait_timeout_ms: 5000 })).items[0].ok).toBe(true)
+    await c.instances.logOne(uuid)
     await c.instances.delete([{ name: 'api' }])
+    const b = (await c.instances.create({ name: 'b', image: pin })).items[0].value.uuid
+    await c.instances.deleteOne(b)
+    // Deleted without retention: the name is free at once.
+    expect((await c.instances.create({ name: 'b', image: pin })).items[0].ok).toBe(true)
     expect(problems()).toEqual([])
   })
 

@@ -46,7 +46,7 @@ function operationsOf(js: string, dts: string): NewOperation[] {
     ].map((q) => q[1])
     const decl = new RegExp(`\\b${name}\\(([\\s\\S]*?)\\): Promise<models\\.(\\w+)>;`).exec(dts)
     const body = rest.includes('body:')
-      ? /body: models\.(\w+(?:\[\])?)/.exec(decl?.[1] ?? '')?.[1]
+      ? /body\??: models\.(\w+(?:\[\])?)/.exec(decl?.[1] ?? '')?.[1]
       : undefined
     out.push({
       key: `${method} ${path}`,

@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals'
 import { PLAIN_WORDS } from '../../src/fields.js'
 import { readInputs } from '../../src/inputs.js'
 import { dialectOf, pickGeneration, toSeconds } from '../../src/ukc/generation.js'
-import { normaliseImageRef, pinOf, sameImage } from '../../src/ukc/images.js'
+import { normaliseImageRef, pinOf, sameImage, shortPin } from '../../src/ukc/images.js'
 
 const inputs = (values: Record<string, string>) =>
   readInputs((name) => values[name] ?? '', { UKC_TOKEN: 't' })
@@ -160,4 +160,13 @@ describe('image references of both generations', () => {
     expect(sameImage('oci://unikraft.io/acme/app@sha256:ab', 'acme/app@sha256:cd')).toBe(false)
     expect(PLAIN_WORDS.name('api-generation')).toBe("'api-generation'")
   })
+})
+
+it('a plan line shows either form of a pin the same short way', () => {
+  const hex = 'a'.repeat(64)
+  expect(shortPin(`oci://unikraft.io/acme/app@sha256:${hex}`)).toBe(
+    `acme/app@sha256:${'a'.repeat(12)}…`
+  )
+  expect(shortPin(`acme/app@sha256:${hex}`)).toBe(`acme/app@sha256:${'a'.repeat(12)}…`)
+  expect(shortPin('acme/app:1')).toBe('acme/app:1')
 })
