@@ -1,7 +1,8 @@
 /**
- * The `health-check` input: before a rollout retires the old instances, the new version must
- * answer an HTTP GET with 2xx. This is the one place that polls, because an application's
- * own health has no server-side wait in the API.
+ * The health check (the action's `health-check`, the CLI's `--health-check`): before a
+ * rollout retires the old instances, the new version must answer an HTTP GET with 2xx. This
+ * is the one place that polls, because an application's own health has no server-side wait
+ * in the API.
  */
 import { HttpClient } from '@actions/http-client'
 import { PRODUCT, VERSION } from '../version.js'

@@ -22,6 +22,7 @@ import {
   swap
 } from '../rollout.js'
 import type { PlanEntry } from '../types.js'
+import { sameList } from '../same.js'
 
 export interface InstancePlan extends PlanEntry {
   kind: 'instance'
@@ -33,9 +34,6 @@ export interface InstancePlan extends PlanEntry {
 
 /** API defaults, so that leaving a field out of the spec is not a change (ukc-api.md §6.5). */
 const DEFAULTS = { memory_mb: 128, vcpus: 1, restart_policy: 'never', cooldown_time_ms: 1000 }
-
-const sameList = (a: readonly unknown[], b: readonly unknown[]): boolean =>
-  JSON.stringify(a) === JSON.stringify(b)
 
 function stz(
   s: { policy?: string; stateful?: boolean; cooldown_time_ms?: number } | undefined

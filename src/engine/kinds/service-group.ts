@@ -8,11 +8,9 @@ import type { DeployContext } from '../context.js'
 import { createNamed } from '../create.js'
 import { byName, type Actual } from '../observe.js'
 import type { PlanEntry } from '../types.js'
+import { sameList } from '../same.js'
 
 export type GroupPlan = PlanEntry & { kind: 'service_group'; spec: ServiceGroupSpec }
-
-const sameList = (a: readonly unknown[], b: readonly unknown[]): boolean =>
-  JSON.stringify(a) === JSON.stringify(b)
 
 /** Why an existing group cannot serve as the spec's, if it cannot. */
 export function groupConflict(want: ServiceGroupSpec, have: ServiceGroup): string | undefined {
