@@ -125,7 +125,11 @@ export class ImagesApi {
         tag,
         pin
           ? { digest: pinOf(tag, pin) }
-          : { error: item.ok ? 'the image lookup answered no digest' : describeItem(item) }
+          : {
+              error: item.ok
+                ? `the image lookup answered no digest (does the endpoint speak the other API generation than ${this.dialect.generation}?)`
+                : describeItem(item)
+            }
       )
     })
     return out

@@ -244,3 +244,41 @@ describe('ukc-deploy, as a shell user reads it', () => {
     )
   })
 })
+
+describe('ukc-deploy against the new platform', () => {
+  const fresh = useEmulator({ generation: 'new' })
+
+  it('--api-generation new (or UKC_API_GENERATION) speaks it; a bad value is bad usage', async () => {
+    const args = ['deploy', '--spec', 'ukc.yml', '--api-url', fresh.emu.baseUrl]
+    const r = await cli([...args, '--api-generation', 'new'])
+    expect(r.code).toBe(0)
+    expect(r.stderr).toContain('(new API)')
+    expect(r.stdout).toMatch(
+      /^instance\s+api\s+created\s+running\s+https:\/\/\S+\.fra\.unikraft\.app/m
+    )
+    expect(fresh.emu.journal().some((e) => e.path === '/v1/images')).toBe(true)
+    // From the environment too; the unchanged re-run writes nothing.
+    fresh.emu.journalLog.clear()
+    const again = await cli(args, { UKC_TOKEN: 't', UKC_API_GENERATION: 'new' })
+    expect(again.code).toBe(0)
+    expect(fresh.emu.journal().filter((e) => e.method !== 'GET')).toEqual([])
+    const bad = await cli(args, { UKC_TOKEN: 't', UKC_API_GENERATION: 'v2' })
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain(
+      '--api-generation: "v2" is not valid; use one of auto, classic, new'
+    )
+    // Spoken to in classic shapes, the new platform answers images without the digest.
+    const classic = await cli([
+      'deploy',
+      '--name',
+      'other',
+      '--image',
+      'caddy:latest',
+      '--api-url',
+      fresh.emu.baseUrl
+    ])
+    expect(classic.code).toBe(1)
+    expect(classic.stderr).not.toContain('(new API)')
+    expect(classic.stderr).toContain('the image lookup answered no digest')
+  })
+})
