@@ -3,7 +3,8 @@
  * global-scope request, one object by UUID in local scope, and no request at all for an
  * empty set. Names are checked against the naming rules before anything is sent.
  */
-import type { ApiResult } from './envelope.js'
+import type { ApiResult, ItemResult } from './envelope.js'
+import { ErrorCode } from './errors.js'
 import type { Dialect, Shaped } from './generation.js'
 import { checkName } from './names.js'
 import { checkRefs, emptyResult, localPath } from './scope.js'
@@ -11,6 +12,43 @@ import type { Method, RequestSpec, Transport } from './transport.js'
 import type { ObjectRef } from './types.js'
 
 type Extra = Partial<Pick<RequestSpec, 'timeoutMs' | 'query'>>
+
+/** Whether an answered item is about this object (an error item echoes what was asked). */
+function about(item: ItemResult<unknown>, ref: ObjectRef): boolean {
+  const v = item.value as { uuid?: string; name?: string } | undefined
+  return ref.uuid !== undefined ? v?.uuid === ref.uuid : v?.name === ref.name
+}
+
+/**
+ * Answers to objects named in query parameters, one per object in the order given. Matched by
+ * UUID or name, since nothing documents that such answers keep the order or list the objects
+ * not found; by sent position when an item names neither and the counts agree; otherwise an
+ * object without an answer reads as not found.
+ */
+function matched<R>(shaped: Shaped, items: ItemResult<R>[]): ItemResult<R>[] {
+  const refs = shaped.refs!
+  const order = shaped.order ?? refs.map((_, i) => i)
+  const bySent = new Map(order.map((given, sent) => [given, items[sent]]))
+  const taken = new Set<ItemResult<R>>()
+  return refs.map((ref, i) => {
+    const found =
+      items.find((it) => !taken.has(it) && about(it, ref)) ??
+      (items.length === refs.length && !taken.has(bySent.get(i)!) ? bySent.get(i) : undefined)
+    if (found) {
+      taken.add(found)
+      return found
+    }
+    return {
+      ok: false,
+      status: 'error',
+      code: ErrorCode.NotFound,
+      codeName: 'NotFound',
+      message: `the API answered nothing for ${ref.uuid ?? `'${ref.name}'`}`,
+      timedOut: false,
+      value: { ...ref } as R
+    }
+  })
+}
 
 export class Scope {
   constructor(
@@ -54,11 +92,7 @@ export class Scope {
       timeoutMs: extra.timeoutMs,
       query: shaped.query || extra.query ? { ...shaped.query, ...extra.query } : undefined
     })
-    const order = shaped.order
-    if (!order || result.items.length !== order.length) return result
-    const items = [...result.items]
-    order.forEach((given, sent) => (items[given] = result.items[sent]))
-    return { ...result, items }
+    return shaped.refs ? { ...result, items: matched(shaped, result.items) } : result
   }
 
   /** Local scope: one object by UUID. */

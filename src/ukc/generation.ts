@@ -51,10 +51,12 @@ export interface Shaped {
   body?: unknown
   query?: Record<string, string | number | boolean | readonly string[] | undefined>
   /**
-   * When the objects go out in another order than given (query parameters list UUIDs before
-   * names): the index of the given item each answered item belongs to.
+   * Objects named in query parameters: the index of the given item each sent one is (UUIDs go
+   * before names), for matching the answers back to what was asked.
    */
   order?: number[]
+  /** The objects as given, when answers are matched to them by UUID or name (query form). */
+  refs?: readonly ObjectRef[]
 }
 
 type Query = Record<string, string | number | boolean | undefined>
@@ -64,11 +66,15 @@ export function toSeconds(ms: number): number {
   return ms < 0 ? -1 : Math.ceil(ms / 1000)
 }
 
+/** The refs an item carries, without its options. */
+const refOnly = (item: ObjectRef): ObjectRef =>
+  item.uuid !== undefined ? { uuid: item.uuid } : { name: item.name! }
+
 /**
  * `?uuid=a&uuid=b&name=c`: the new platform's (and its JS SDK's) way to name objects on a GET,
  * with per-item options as repeated parameters in the same order (the JS SDK types `state`,
  * `timeout_s`, `offset` and `limit` as arrays). UUIDs are listed before names, so the items
- * go out in that order; `order` maps the answers back.
+ * go out in that order; the answers are matched back by `refs` and `order` (Scope).
  */
 function refQuery<T extends ObjectRef>(
   items: readonly T[],
@@ -85,12 +91,8 @@ function refQuery<T extends ObjectRef>(
   for (const i of order)
     for (const [key, value] of Object.entries(options(items[i])))
       if (value !== undefined) add(key, value)
-  return { query, order: order.every((o, k) => o === k) ? undefined : order }
+  return { query, order, refs: items.map(refOnly) }
 }
-
-/** The refs an item carries, without its options. */
-const refOnly = (item: ObjectRef): ObjectRef =>
-  item.uuid !== undefined ? { uuid: item.uuid } : { name: item.name! }
 
 export interface ImageLookup {
   path: string

@@ -1,7 +1,6 @@
 /** Images (ukc-api.md §10): what a tag points to, so a deploy can tell a new digest from an old one. */
-import type { ApiResult } from './envelope.js'
-import { describeItem } from './envelope.js'
-import { UkcError } from './errors.js'
+import { describeItem, type ApiResult, type ItemResult } from './envelope.js'
+import { ErrorCode, UkcError } from './errors.js'
 import type { Dialect } from './generation.js'
 import type { Transport } from './transport.js'
 import type { Image } from './types.js'
@@ -64,6 +63,19 @@ export function shortPin(pin: string): string {
   return `${ref.slice(0, cut)}@${ref.slice(cut + 1, cut + 20)}…`
 }
 
+/** What a lookup that listed no image for a tag means. */
+function notFound(tag: string): ItemResult<Image> {
+  return {
+    ok: false,
+    status: 'error',
+    code: ErrorCode.NotFound,
+    codeName: 'NotFound',
+    message: `No image with tag '${tag}'`,
+    timedOut: false,
+    value: { tags: [] }
+  }
+}
+
 export class ImagesApi {
   constructor(
     private readonly t: Transport,
@@ -86,15 +98,20 @@ export class ImagesApi {
    */
   async lookup(tags: readonly string[]): Promise<ApiResult<Image>> {
     const { path, requests } = this.dialect.images
+    const wanted = tags.map(normaliseImageRef)
+    const shapes = requests(wanted)
     const answers = await Promise.all(
-      requests(tags.map(normaliseImageRef)).map((shaped) =>
-        this.t.call<Image>({ method: 'GET', path, ...shaped, plural: P })
-      )
+      shapes.map((shaped) => this.t.call<Image>({ method: 'GET', path, ...shaped, plural: P }))
     )
-    const items = answers.flatMap((a) => a.items)
-    const failed = answers.some((a) => a.status !== 'success')
+    // One request a tag (the new platform; classic with one tag): its first image, or — when
+    // it lists none — a tag not found. Classic answers a batch in the order asked.
+    const items =
+      shapes.length === wanted.length
+        ? answers.map((a, i) => a.items[0] ?? notFound(wanted[i]))
+        : answers.flatMap((a) => a.items)
+    const failed = items.filter((i) => !i.ok).length
     return {
-      status: failed ? (items.some((i) => i.ok) ? 'partial_success' : 'error') : 'success',
+      status: failed === 0 ? 'success' : failed === items.length ? 'error' : 'partial_success',
       items,
       timedOut: false
     }

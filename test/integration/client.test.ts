@@ -462,4 +462,44 @@ describe('the new platform', () => {
     expect(made.items[0].ok).toBe(true)
     expect((await client.instances.get()).items.map((i) => i.value.name)).toEqual(['a'])
   })
+
+  it('matches answers to what was asked when the server reorders them or leaves one out', async () => {
+    fresh.emu.addFault({
+      method: 'GET',
+      path: '/v1/instances',
+      kind: 'answer',
+      body: {
+        status: 'success',
+        op_time_us: 1,
+        data: {
+          instances: [
+            { status: 'success', uuid: 'u2', name: 'b', state: 'running' },
+            { status: 'success', uuid: 'u1', name: 'a', state: 'running' }
+          ]
+        }
+      }
+    })
+    const got = await c().instances.get([{ name: 'a' }, { name: 'zz' }, { name: 'b' }])
+    expect(got.items.map((i) => [i.ok, i.value.name, i.codeName])).toEqual([
+      [true, 'a', undefined],
+      [false, 'zz', 'NotFound'],
+      [true, 'b', undefined]
+    ])
+  })
+
+  it('reads a tag the image lookup lists nothing for as not found', async () => {
+    fresh.emu.addFault({
+      method: 'GET',
+      path: '/v1/images',
+      kind: 'answer',
+      body: { status: 'success', op_time_us: 1, data: { images: [] } }
+    })
+    // One tag a request: the fault meets exactly this one.
+    const gone = await c().images.resolve(['acme/gone:1'])
+    expect(gone.get('acme/gone:1')).toEqual({
+      error: "No image with tag 'acme/gone:1' (code 8 NotFound)"
+    })
+    const found = await c().images.resolve(['nginx:latest'])
+    expect(found.get('nginx:latest')?.digest).toMatch(/^nginx@sha256:/)
+  })
 })

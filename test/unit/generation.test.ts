@@ -76,11 +76,8 @@ describe('the new dialect', () => {
   it('names objects of a GET as repeated query parameters, UUIDs first, and says how to reorder the answers', () => {
     expect(d.filter([{ name: 'a' }, { uuid: 'u' }, { name: 'b' }])).toEqual({
       query: { uuid: ['u'], name: ['a', 'b'] },
-      order: [1, 0, 2]
-    })
-    expect(d.filter([{ name: 'a' }, { name: 'b' }])).toEqual({
-      query: { name: ['a', 'b'] },
-      order: undefined
+      order: [1, 0, 2],
+      refs: [{ name: 'a' }, { uuid: 'u' }, { name: 'b' }]
     })
     expect(d.filter(undefined)).toEqual({})
   })
@@ -93,7 +90,8 @@ describe('the new dialect', () => {
       ])
     ).toEqual({
       query: { uuid: ['u'], name: ['a'], state: ['running', 'stopped'], timeout_s: ['-1', '2'] },
-      order: [1, 0]
+      order: [1, 0],
+      refs: [{ name: 'a' }, { uuid: 'u' }]
     })
     expect(d.logs([{ name: 'a', offset: -2048, limit: 2048 }]).query).toEqual({
       name: ['a'],
