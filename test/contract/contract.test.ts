@@ -10,6 +10,7 @@ import { describe, expect, it } from '@jest/globals'
 import { runAction, workspace } from '../../scripts/local-runner.js'
 import { UkcClient } from '../../src/ukc/client.js'
 import { useEmulator } from '../support/emulator.js'
+import { everyCommand } from './scenario.js'
 import { Contract, contractOperations } from './contract.js'
 import { corrections, PINNED_REF } from './overlay.js'
 
@@ -260,34 +261,7 @@ instances:
     ])
     const conf = (await api.call('GET', '/services/autoscale', [{ name: 'web' }])).json.data
     expect(conf.service_groups[0]).toMatchObject({ enabled: true, master: { name: 'api' } })
-    const before = api.emu.journal().length
-    const again = await run()
-    expect(again.code).toBe(0)
-    expect(
-      api.emu
-        .journal()
-        .slice(before)
-        .filter((e) => e.method !== 'GET')
-        .map((e) => `${e.method} ${e.path}`)
-    ).toEqual([])
-    expect(again.json('plan').every((p: { action: string }) => p.action === 'unchanged')).toBe(true)
-    for (const inputs of <Record<string, string>[]>[
-      { command: 'plan' },
-      // `job` has delete-on-stop: stopped, it is gone; the next deploy makes it again.
-      { command: 'stop', 'drain-timeout': '1' },
-      { command: 'deploy' },
-      { command: 'start' },
-      { command: 'status' },
-      { command: 'delete' }
-    ]) {
-      const r = await run(inputs)
-      const failed = r.json('instances').filter((i: { action: string }) => i.action === 'failed')
-      expect({ command: inputs.command, code: r.code, failed }).toEqual({
-        command: inputs.command,
-        code: 0,
-        failed: []
-      })
-    }
+    await everyCommand(api.emu, run)
     expect(problems()).toEqual([])
     const touched = contract.covered(api.emu.journal())
     for (const op of [

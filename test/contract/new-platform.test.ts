@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals'
 import { runAction, workspace } from '../../scripts/local-runner.js'
 import { UkcClient } from '../../src/ukc/client.js'
 import { useEmulator } from '../support/emulator.js'
+import { everyCommand } from './scenario.js'
 import { NewContract } from './new-platform.js'
 
 const api = useEmulator({ generation: 'new' })
@@ -245,32 +246,7 @@ instances:
       'created',
       'created'
     ])
-    const before = api.emu.journal().length
-    const again = await run()
-    expect(again.code).toBe(0)
-    expect(
-      api.emu
-        .journal()
-        .slice(before)
-        .filter((e) => e.method !== 'GET')
-        .map((e) => `${e.method} ${e.path}`)
-    ).toEqual([])
-    for (const inputs of <Record<string, string>[]>[
-      { command: 'plan' },
-      { command: 'stop', 'drain-timeout': '1' },
-      { command: 'deploy' },
-      { command: 'start' },
-      { command: 'status' },
-      { command: 'delete' }
-    ]) {
-      const r = await run(inputs)
-      const failed = r.json('instances').filter((i: { action: string }) => i.action === 'failed')
-      expect({ command: inputs.command, code: r.code, failed }).toEqual({
-        command: inputs.command,
-        code: 0,
-        failed: []
-      })
-    }
+    await everyCommand(api.emu, run)
     expect(problems()).toEqual([])
     const touched = contract.covered(api.emu.journal())
     for (const op of [
