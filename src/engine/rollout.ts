@@ -66,8 +66,10 @@ export const runningSurges = (rollouts: Rollout[]): { name: string; fqdn?: strin
 /** A surge that did not prove itself: removed, and the old instance reported untouched. */
 async function abandon(ctx: DeployContext, broken: Rollout[]): Promise<void> {
   const made = broken.filter((r) => r.surgeLaunched?.instance).map((r) => r.surge)
+  // A health check may hold until the deadline: removing the surge still gets its window.
+  const deadline = ctx.client.cleanupWindow()
   const tails = await logTails(ctx.client, made)
-  await retire(ctx.client, made, 0, ctx.opts.deadline)
+  await retire(ctx.client, made, 0, deadline)
   for (const r of broken)
     ctx.progress.ledger.fail(
       'instance',

@@ -49,7 +49,7 @@ async function rollback({ client, opts, log, progress }: RunContext): Promise<vo
   const names = (kind: Kind): string[] => created.filter((o) => o.kind === kind).map((o) => o.name)
   await log.group(`Rolling back ${created.length} object(s) this run created`, async () => {
     // Past the run's deadline still gets a short, bounded window: leaving orphans is worse.
-    const deadline = Math.max(opts.deadline, Date.now() + 15000)
+    const deadline = Math.max(opts.deadline, client.cleanupWindow())
     const doomed = {
       instance: names('instance'),
       service_group: names('service_group'),

@@ -17,6 +17,9 @@ import { Transport, type TransportOptions } from './transport.js'
 import { UsersApi } from './users.js'
 import { VolumesApi } from './volumes.js'
 
+/** How long cleanup may run past the run's deadline (see cleanupWindow). */
+export const CLEANUP_WINDOW_MS = 15000
+
 export interface ClientOptions extends Omit<TransportOptions, 'baseUrl'> {
   metro?: string
   apiUrl?: string
@@ -56,6 +59,17 @@ export class UkcClient {
 
   get generation(): ApiGeneration {
     return this.dialect.generation
+  }
+
+  /**
+   * Cleaning up after a failure gets a short, bounded window past the run's deadline:
+   * leaving an orphaned instance is worse than overrunning by seconds. Returns the deadline
+   * the cleanup itself should keep.
+   */
+  cleanupWindow(ms = CLEANUP_WINDOW_MS): number {
+    const until = Math.max(this.transport.deadline ?? 0, Date.now() + ms)
+    if (this.transport.deadline !== undefined) this.transport.deadline = until
+    return until
   }
 
   get baseUrl(): string {

@@ -135,6 +135,44 @@ describe('deploy', () => {
   })
 })
 
+describe('a failure at the deadline leaves nothing behind', () => {
+  it('a health check that fails until the deadline still removes its surge and says why', async () => {
+    const { createServer } = await import('node:http')
+    const server = createServer((_q, res) => res.writeHead(503).end('starting'))
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+    const { port } = server.address() as { port: number }
+    try {
+      const one = `service_groups:
+  - { name: web, services: [{ port: 443, destination_port: 8080, handlers: [http, tls] }] }
+instances: [{ name: api, image: acme/api:1, service_group: web }]
+`
+      api.emu.pushImage('acme/api:1')
+      await run(one)
+      api.emu.pushImage('acme/api:1')
+      // Slow answers: the surge's removal starts after the run's own deadline has passed.
+      api.emu.configure({ latency_ms: 400 })
+      const deadline = Date.now() + 4000
+      const client = new UkcClient({ token: 't', apiUrl: api.emu.baseUrl, deadline })
+      const r = await runEngine(
+        client,
+        specOf(one),
+        options({ deadline, healthCheck: `http://127.0.0.1:${port}/healthz`, settleMs: 0 }),
+        quiet
+      ).finally(() => client.close())
+      expect(r.error).toBeUndefined()
+      const row = r.objects.find((o) => o.kind === 'instance')!
+      expect(row).toMatchObject({ name: 'api', action: 'failed' })
+      expect(row.error).toContain('failed (last answer: HTTP 503)')
+      expect(Date.now()).toBeGreaterThan(deadline)
+      api.emu.configure({ latency_ms: 0 })
+      const left = (await api.call('GET', '/instances')).json.data.instances
+      expect(left.map((i: { name: string }) => i.name)).toEqual(['api'])
+    } finally {
+      server.close()
+    }
+  })
+})
+
 describe('batch commands', () => {
   it('stop, start, status and delete by name', async () => {
     api.emu.pushImage('acme/api:1')
