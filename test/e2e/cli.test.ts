@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from '@jest/globals'
 import { workspace } from '../../scripts/local-runner.js'
 import { ownerTag } from '../../src/spec/preview.js'
-import { useEmulator } from '../support/emulator.js'
+import { GENERATION, METRO_DOMAIN, useEmulator } from '../support/emulator.js'
 
 const api = useEmulator()
 const BIN = fileURLToPath(new URL('../../bin/ukc-deploy.js', import.meta.url))
@@ -35,7 +35,7 @@ async function cli(
   return { code, stdout, stderr, cwd }
 }
 
-const at = (): string[] => ['--api-url', api.emu.baseUrl]
+const at = (): string[] => ['--api-url', api.emu.baseUrl, '--api-generation', GENERATION]
 
 describe('ukc-deploy', () => {
   it('deploys a spec and prints a table, with progress on stderr', async () => {
@@ -43,7 +43,10 @@ describe('ukc-deploy', () => {
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/^KIND\s+NAME\s+ACTION\s+STATE\s+URL\s+UUID$/m)
     expect(r.stdout).toMatch(
-      /^instance\s+api\s+created\s+running\s+https:\/\/\S+\.fra0\.kraft\.host\s+[0-9a-f-]{36}$/m
+      new RegExp(
+        `^instance\\s+api\\s+created\\s+running\\s+https://\\S+\\.${METRO_DOMAIN.replace(/\./g, '\\.')}\\s+[0-9a-f-]{36}$`,
+        'm'
+      )
     )
     expect(r.stdout).toMatch(/^status: success$/m)
     expect(r.stderr).toContain('Creating 2 instance(s) and waiting until they run …')

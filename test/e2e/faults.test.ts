@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from '@jest/globals'
 import { runAction, workspace } from '../../scripts/local-runner.js'
-import { useEmulator } from '../support/emulator.js'
+import { GENERATION, generationInput, useEmulator } from '../support/emulator.js'
 
 const api = useEmulator()
 const TOKEN = 'tok-5ecret-a1b2c3'
@@ -10,7 +10,14 @@ const SPEC = readFileSync(new URL('../../examples/web-worker.yml', import.meta.u
 const ws = workspace({ 'ukc.yml': SPEC })
 const deploy = (inputs: Record<string, string> = {}, env: Record<string, string> = {}) =>
   runAction(
-    { token: TOKEN, 'api-url': api.emu.baseUrl, spec: 'ukc.yml', timeout: '30', ...inputs },
+    {
+      token: TOKEN,
+      'api-url': api.emu.baseUrl,
+      ...generationInput(),
+      spec: 'ukc.yml',
+      timeout: '30',
+      ...inputs
+    },
     { workspace: ws, env }
   )
 
@@ -36,7 +43,8 @@ describe('reads, waits, stops and deletes are retried', () => {
     api.emu.addFault({ method: 'GET', path: '/v1/instances', kind: 'rate_limit', retry_after_s: 1 })
     api.emu.addFault({ method: 'GET', path: '/v1/services', kind: 'status', status: 503, times: 3 })
     api.emu.addFault({ method: 'GET', path: '/v1/volumes', kind: 'reset' })
-    api.emu.addFault({ method: 'GET', path: '/v1/images/list', kind: 'malformed' })
+    const images = GENERATION === 'new' ? '/v1/images' : '/v1/images/list'
+    api.emu.addFault({ method: 'GET', path: images, kind: 'malformed' })
     api.emu.addFault({ method: 'GET', path: '/v1/volumes', kind: 'html' })
     api.emu.addFault({ method: 'GET', path: '/v1/volumes', kind: 'status', status: 500 })
     const run = await deploy()
@@ -66,13 +74,20 @@ describe('reads, waits, stops and deletes are retried', () => {
     const stop = await runAction({
       token: TOKEN,
       'api-url': api.emu.baseUrl,
+      ...generationInput(),
       command: 'stop',
       names: 'api,api2'
     })
     expect(stop.code).toBe(0)
     api.emu.addFault({ method: 'DELETE', path: '/v1/instances', kind: 'reset' })
     const del = await runAction(
-      { token: TOKEN, 'api-url': api.emu.baseUrl, command: 'delete', spec: 'ukc.yml' },
+      {
+        token: TOKEN,
+        'api-url': api.emu.baseUrl,
+        ...generationInput(),
+        command: 'delete',
+        spec: 'ukc.yml'
+      },
       { workspace: ws }
     )
     expect(del.code).toBe(0)
@@ -185,7 +200,13 @@ describe('the run ends on time, and nothing is lost', () => {
     api.emu.configure({ strict_images: true })
     const bad = workspace({ 'ukc.yml': SPEC.replace('python:3.12', 'acme/nope:1') })
     const run = await runAction(
-      { token: TOKEN, 'api-url': api.emu.baseUrl, spec: 'ukc.yml', 'on-failure': 'rollback' },
+      {
+        token: TOKEN,
+        'api-url': api.emu.baseUrl,
+        ...generationInput(),
+        spec: 'ukc.yml',
+        'on-failure': 'rollback'
+      },
       { workspace: bad }
     )
     expect(run.code).toBe(1)
@@ -204,6 +225,7 @@ describe('secrets never leak', () => {
       {
         token: TOKEN,
         'api-url': api.emu.baseUrl,
+        ...generationInput(),
         spec: 'ukc.yml',
         'secret-env': `DB_PASSWORD=${secret}`,
         'fail-on': 'never'

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from '@jest/globals'
 import { runAction, workspace } from '../../scripts/local-runner.js'
 import { ownerTag } from '../../src/spec/preview.js'
-import { useEmulator } from '../support/emulator.js'
+import { GENERATION, generationInput, useEmulator } from '../support/emulator.js'
 import { startFakeGitHub } from '../support/github.js'
 
 const api = useEmulator()
@@ -39,6 +39,7 @@ function previewOf(
     {
       token: UKC,
       'api-url': api.emu.baseUrl,
+      ...generationInput(),
       spec: 'ukc.yml',
       comment: 'false',
       timeout: '20',
@@ -121,7 +122,16 @@ describe('a pull request cannot copy credentials into its preview', () => {
     })
     const r = spawnSync(
       process.execPath,
-      [bin, 'deploy', '--spec', 'ukc.yml', '--api-url', api.emu.baseUrl],
+      [
+        bin,
+        'deploy',
+        '--spec',
+        'ukc.yml',
+        '--api-url',
+        api.emu.baseUrl,
+        '--api-generation',
+        GENERATION
+      ],
       {
         cwd: ws,
         env: { PATH: process.env.PATH, UKC_TOKEN: UKC, GITHUB_TOKEN: GH },
@@ -186,7 +196,13 @@ instances:
       gh.pulls.set(5, 'closed')
       gh.pulls.set(1, 'closed')
       const r = await runAction(
-        { token: UKC, 'api-url': api.emu.baseUrl, command: 'sweep', 'github-token': GH },
+        {
+          token: UKC,
+          'api-url': api.emu.baseUrl,
+          ...generationInput(),
+          command: 'sweep',
+          'github-token': GH
+        },
         { eventName: 'schedule', env: { GITHUB_API_URL: gh.url, GITHUB_REPOSITORY: A } }
       )
       expect(r.code).toBe(0)
@@ -254,7 +270,13 @@ describe('server text is data', () => {
     }
     api.emu.addFault({ method: 'GET', path: '/v1/instances', kind: 'answer', body: evil, times: 2 })
     const r = await runAction(
-      { token: UKC, 'api-url': api.emu.baseUrl, command: 'plan', spec: 'ukc.yml' },
+      {
+        token: UKC,
+        'api-url': api.emu.baseUrl,
+        ...generationInput(),
+        command: 'plan',
+        spec: 'ukc.yml'
+      },
       { workspace: workspace({ 'ukc.yml': 'instances: [{ name: api, image: nginx:latest }]\n' }) }
     )
     const lines = r.stdout.split('\n')
@@ -280,7 +302,7 @@ describe('secrets never leak through the wrong field', () => {
   - { name: app-cert, cn: app.example.com, chain_file: tls/key.pem, pkey_file: tls/cert.pem }
 `
     const r = await runAction(
-      { token: UKC, 'api-url': api.emu.baseUrl, spec: 'ukc.yml' },
+      { token: UKC, 'api-url': api.emu.baseUrl, ...generationInput(), spec: 'ukc.yml' },
       { workspace: workspace({ 'ukc.yml': spec, 'tls/key.pem': key, 'tls/cert.pem': cert }) }
     )
     expect(r.code).toBe(1)
@@ -305,6 +327,7 @@ describe('secrets never leak through the wrong field', () => {
       {
         token: UKC,
         'api-url': api.emu.baseUrl,
+        ...generationInput(),
         name: 'api',
         image: 'nginx:latest',
         'secret-env': 'API_KEY=first-secret-value\nsecond-line-secret-no-equals'
@@ -323,13 +346,25 @@ describe('secrets never leak through the wrong field', () => {
 
   it('a token with a trailing newline works; one with a control character inside is refused by name', async () => {
     const ok = await runAction(
-      { token: `${UKC}\n`, 'api-url': api.emu.baseUrl, command: 'status', names: 'api' },
+      {
+        token: `${UKC}\n`,
+        'api-url': api.emu.baseUrl,
+        ...generationInput(),
+        command: 'status',
+        names: 'api'
+      },
       { workspace: workspace() }
     )
     expect(ok.stdout).not.toContain('control characters')
     expect(api.emu.journal().length).toBeGreaterThan(0)
     const bad = await runAction(
-      { token: 'abc\u0007def', 'api-url': api.emu.baseUrl, command: 'status', names: 'api' },
+      {
+        token: 'abc\u0007def',
+        'api-url': api.emu.baseUrl,
+        ...generationInput(),
+        command: 'status',
+        names: 'api'
+      },
       { workspace: workspace() }
     )
     expect(bad.code).toBe(1)
@@ -339,11 +374,16 @@ describe('secrets never leak through the wrong field', () => {
   it('a spec path outside the workspace says so without telling whether the file exists', async () => {
     const ws = workspace()
     const there = await runAction(
-      { token: UKC, 'api-url': api.emu.baseUrl, spec: '../../etc/passwd' },
+      { token: UKC, 'api-url': api.emu.baseUrl, ...generationInput(), spec: '../../etc/passwd' },
       { workspace: ws }
     )
     const missing = await runAction(
-      { token: UKC, 'api-url': api.emu.baseUrl, spec: '../../etc/no-such-file' },
+      {
+        token: UKC,
+        'api-url': api.emu.baseUrl,
+        ...generationInput(),
+        spec: '../../etc/no-such-file'
+      },
       { workspace: ws }
     )
     for (const r of [there, missing]) {
@@ -356,7 +396,7 @@ describe('secrets never leak through the wrong field', () => {
   it('a huge single-value spec is quoted as a short excerpt, without NUL bytes', async () => {
     const huge = `${'x'.repeat(200000)}\u0000`
     const r = await runAction(
-      { token: UKC, 'api-url': api.emu.baseUrl, spec: 'ukc.yml' },
+      { token: UKC, 'api-url': api.emu.baseUrl, ...generationInput(), spec: 'ukc.yml' },
       { workspace: workspace({ 'ukc.yml': huge }) }
     )
     expect(r.code).toBe(1)
@@ -370,7 +410,14 @@ describe('preview: auto never falls back to production on an event about a pull 
   const spec = 'instances: [{ name: api, image: nginx:latest }]\n'
   const run = (eventName: string, event: unknown, inputs: Record<string, string> = {}) =>
     runAction(
-      { token: UKC, 'api-url': api.emu.baseUrl, spec: 'ukc.yml', comment: 'false', ...inputs },
+      {
+        token: UKC,
+        'api-url': api.emu.baseUrl,
+        ...generationInput(),
+        spec: 'ukc.yml',
+        comment: 'false',
+        ...inputs
+      },
       { workspace: workspace({ 'ukc.yml': spec }), event, eventName }
     )
   const tag = ownerTag('acme/widget')
@@ -434,7 +481,7 @@ instances:
     '%s is validated: a reference pinned twice or badly is refused before any request',
     async (_what, inputs, files) => {
       const r = await runAction(
-        { token: UKC, 'api-url': api.emu.baseUrl, ...inputs },
+        { token: UKC, 'api-url': api.emu.baseUrl, ...generationInput(), ...inputs },
         { workspace: workspace(files) }
       )
       expect(r.code).toBe(1)
