@@ -15,9 +15,10 @@ const project = {
 export default {
   // e2e tests run the bundled action as a child process; a rollout takes seconds.
   testTimeout: 30000,
-  // The e2e suites mostly wait (on servers, timers, child processes), not compute: more
-  // workers than cores cut `npm test` from about 5.7 to 2 minutes on 2 cores (measured).
-  maxWorkers: '150%',
+  // The e2e suites mostly wait (on servers, timers, child processes), not compute: one worker
+  // a core (jest's default is one less) took `npm test` from 343 s to 251 s on 2 cores. Three
+  // workers took 137 s, but timing-sensitive e2e tests then failed now and then: not worth it.
+  maxWorkers: '100%',
   projects: [
     // Everything against the classic API (the emulator's default, as the seed describes it).
     { ...project, displayName: 'classic', testMatch: ['**/test/**/*.test.ts'] },

@@ -158,7 +158,8 @@ describe('the run ends on time, and nothing is lost', () => {
     const run = await deploy({ timeout: '3' })
     const took = Date.now() - t0
     expect(run.code).toBe(1)
-    expect(took).toBeLessThan(8000)
+    // Far below the 20 s boot: the 3 s timeout ended it (with room for a loaded machine).
+    expect(took).toBeLessThan(15000)
     // The group and the volume were made, but every instance the user asked for failed.
     expect(run.outputs.status).toBe('error')
     const rows = run.json('instances')
