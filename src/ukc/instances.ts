@@ -39,7 +39,7 @@ function asGone(item: ItemResult<Instance>): ItemResult<Instance> {
     status: 'error',
     code: ErrorCode.NotFound,
     codeName: 'NotFound',
-    message: `instance '${item.value.name}' was deleted (retained until ${String((item.value as { retained_until?: string }).retained_until ?? 'later')})`
+    message: `instance '${item.value.name}' was deleted (retained until ${item.value.retained_until ?? 'later'})`
   }
 }
 

@@ -95,6 +95,8 @@ export interface Instance {
   service_group?: { uuid: string; name: string; domains?: DomainInfo[] }
   volumes?: { uuid: string; name: string; at: string; readonly: boolean }[]
   boot_time_us?: number
+  /** [N] A deleted instance the platform retains (state `deleted`) until then. */
+  retained_until?: string
 }
 
 export interface StartItem {
