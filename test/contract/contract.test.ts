@@ -10,7 +10,7 @@ import { describe, expect, it } from '@jest/globals'
 import { runAction, workspace } from '../../scripts/local-runner.js'
 import { UkcClient } from '../../src/ukc/client.js'
 import { useEmulator } from '../support/emulator.js'
-import { everyCommand } from './scenario.js'
+import { everyCommand, fullSpec, fullSpecEnv } from './scenario.js'
 import { Contract, contractOperations } from './contract.js'
 import { corrections, PINNED_REF } from './overlay.js'
 
@@ -214,38 +214,8 @@ describe('every request the client builds, and every answer, match the document'
 
   it('the action: a deploy with every spec feature, an unchanged re-run that writes nothing, plan, stop, start, status, delete', async () => {
     api.emu.configure({ cert_delay_ms: 20 })
-    const spec = `
-certificates:
-  - { name: app-cert, cn: app.example.com, chain: "\${APP_CERT_PEM}", pkey: "\${APP_KEY_PEM}" }
-service_groups:
-  - name: web
-    services:
-      - { port: 443, destination_port: 8080, handlers: [http, tls] }
-      - { port: 80, destination_port: 443, handlers: [http, redirect] }
-    domains:
-      - { name: shop }
-      - { name: app.example.com., certificate: app-cert }
-    autoscale:
-      min_size: 1
-      max_size: 4
-      policies:
-        - { name: cpu, type: step, metric: cpu, adjustment_type: change, steps: [{ upper_bound: 500, adjustment: 0 }, { lower_bound: 500, adjustment: 1 }] }
-volumes:
-  - { name: data, size_mb: 32 }
-instances:
-  - name: api
-    image: nginx:latest
-    memory_mb: 256
-    env: { LOG_LEVEL: info }
-    service_group: web
-    scale_to_zero: { policy: idle, cooldown_time_ms: 60000 }
-    volumes: [{ name: data, at: /data, readonly: true }]
-  - { name: job, image: python:3.12, features: [delete-on-stop], args: [-m, http.server] }
-`
-    const env = {
-      APP_CERT_PEM: fixture('app.example.com.crt.pem'),
-      APP_KEY_PEM: fixture('app.example.com.key.pem')
-    }
+    const spec = fullSpec(true)
+    const env = fullSpecEnv()
     const ws = workspace({ 'ukc.yml': spec })
     const run = (inputs: Record<string, string> = {}) =>
       runAction(
