@@ -21,6 +21,8 @@ export type Field =
   | 'settle'
   | 'strategy'
   | 'health-check'
+  | 'health-check-timeout'
+  | 'preview-env'
   | 'on-failure'
   | 'fail-on'
   | 'preview'

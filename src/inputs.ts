@@ -36,6 +36,8 @@ export interface Inputs {
   spec?: string
   shorthand: Shorthand
   secretEnv: string[]
+  /** `preview-env`: variables (beyond the GitHub context) a preview's spec may read. */
+  previewEnv: string[]
   names: string[]
   wait: boolean
   timeoutSeconds: number
@@ -152,6 +154,7 @@ export function readInputs(
       restartPolicy: optional('restart-policy')
     },
     secretEnv: lines(get('secret-env')),
+    previewEnv: lines(get('preview-env'), true),
     names: lines(get('names'), true),
     wait: flag('wait', true),
     timeoutSeconds: seconds('timeout', 120, 1),
@@ -196,6 +199,12 @@ export function readInputs(
       'names',
       (w) =>
         `${command} needs instances: ${w.name('names')} (names or UUIDs, one per line) or a spec`
+    )
+  const badVar = inputs.previewEnv.find((v) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(v))
+  if (badVar !== undefined)
+    bad(
+      'preview-env',
+      `"${badVar.slice(0, 60)}" is not a variable name; list names (letters, digits and _), comma-separated, e.g. API_BASE_URL, FEATURE_FLAGS`
     )
   if (!token) bad('token', (w) => `no UKC API token: set ${w.name('token')}`)
   if (problems.length > 0) throw new InputError(problems)

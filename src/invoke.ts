@@ -105,6 +105,7 @@ async function invokeEngine(inv: Invocation): Promise<Invoked> {
       spec: inputs.spec,
       shorthand: inputs.shorthand,
       secretEnv: inputs.secretEnv,
+      previewEnv: inputs.previewEnv,
       workspace: inv.workspace,
       env: inv.env,
       onSecret: inv.onSecret,

@@ -19,6 +19,8 @@ export interface WorkflowEvent {
   pr?: PullRequestEvent
   sha?: string
   runUrl?: string
+  /** An indirect event (a check suite) that lists several pull requests: which is unclear. */
+  ambiguous?: number[]
 }
 
 /** Events that are always about a pull request; `issue_comment` is when its issue is one. */
@@ -30,15 +32,70 @@ const PR_EVENTS = new Set([
   'pull_request_review_thread'
 ])
 
+/** A pull request as the check and workflow_run events list them. */
+interface ListedPr {
+  number?: number
+  head?: { sha?: string }
+}
+
+/** The run or suite an indirect event is about, with the pull requests it belongs to. */
+interface Indirect {
+  event?: string
+  head_sha?: string
+  pull_requests?: ListedPr[]
+  head_repository?: { full_name?: string } | null
+  check_suite?: Indirect
+}
+
 interface Payload {
   action?: string
   number?: number
+  repository?: { full_name?: string }
+  workflow_run?: Indirect
+  check_suite?: Indirect
+  check_run?: Indirect
   issue?: { number?: number; pull_request?: unknown }
   pull_request?: {
     number?: number
     merged?: boolean
     head?: { sha?: string; repo?: { full_name?: string; fork?: boolean } | null }
     base?: { repo?: { full_name?: string } }
+  }
+}
+
+/** Events that carry the pull requests they are about in a list, rather than as the payload. */
+const INDIRECT: Record<string, (p: Payload) => Indirect | undefined> = {
+  workflow_run: (p) => p.workflow_run,
+  check_suite: (p) => p.check_suite,
+  check_run: (p) => p.check_run && { ...p.check_run.check_suite, ...p.check_run }
+}
+
+/**
+ * A `workflow_run`, `check_suite` or `check_run` about a pull request is a preview of it: it
+ * runs with the base repository's secrets and a write token, so it must never reach the
+ * production names. GitHub lists no pull request when the head is in a fork; then the event is
+ * still about one (the run was triggered by `pull_request*`), and previewOf refuses it.
+ */
+function indirectPr(name: string, payload: Payload, env: Record<string, string | undefined>) {
+  const about = INDIRECT[name]?.(payload)
+  if (!about) return undefined
+  const listed = about.pull_requests ?? []
+  const triggeredByPr = about.event?.startsWith('pull_request') ?? false
+  if (listed.length === 0 && !triggeredByPr) return undefined
+  const base = payload.repository?.full_name ?? env.GITHUB_REPOSITORY
+  const head = about.head_repository?.full_name
+  return {
+    listed,
+    pr:
+      listed.length === 1
+        ? {
+            number: listed[0].number ?? 0,
+            action: payload.action ?? '',
+            headSha: about.head_sha ?? listed[0].head?.sha ?? '',
+            fork: head !== undefined && base !== undefined && head !== base,
+            merged: false
+          }
+        : undefined
   }
 }
 
@@ -63,6 +120,14 @@ export function readEvent(env: Record<string, string | undefined>): WorkflowEven
     repository: env.GITHUB_REPOSITORY,
     sha: env.GITHUB_SHA,
     runUrl
+  }
+  const indirect = indirectPr(name, payload, env)
+  if (indirect) {
+    event.aboutPr = true
+    event.pr = indirect.pr
+    if (indirect.listed.length > 1)
+      event.ambiguous = indirect.listed.map((p) => p.number ?? 0)
+    return event
   }
   const pr = payload.pull_request ?? (isCommentOnPr ? {} : undefined)
   if (event.aboutPr && pr) {
@@ -92,6 +157,14 @@ export function previewOf(
 ): PullRequestEvent | undefined {
   if (mode === 'false') return undefined
   if (event.pr && event.pr.number > 0) return event.pr
+  if (event.ambiguous)
+    throw new Error(
+      `preview: this '${event.name}' event is about ${event.ambiguous.length} pull requests (${event.ambiguous.map((n) => `#${n}`).join(', ')}), so which preview to deploy is unclear; nothing was deployed (run the preview from the pull_request event, or set preview: false to deploy the names as written)`
+    )
+  if (event.aboutPr && INDIRECT[event.name])
+    throw new Error(
+      `preview: this '${event.name}' event was triggered by a pull request, but GitHub lists none in it (it does so when the pull request comes from a fork); nothing was deployed, and production's names are never used for it (see README, "Previews of forks")`
+    )
   if (event.aboutPr)
     throw new Error(
       `preview: this '${event.name}' event is about a pull request, but its number could not be read from the event payload (GITHUB_EVENT_PATH); nothing was deployed (set preview: false to deploy the names as written)`

@@ -5,6 +5,8 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs'
 import { isAbsolute, relative, resolve } from 'node:path'
 import { checkSpec } from './check.js'
+import { previewScope, SECRET_NAME } from './expand.js'
+import type { ReadCtx } from './read.js'
 import { Problems, SpecError } from './problems.js'
 import { readSpec, type Spec } from './schema.js'
 import { hasShorthand, parseKeyValues, shorthandSpec, type Shorthand } from './shorthand.js'
@@ -26,6 +28,13 @@ export interface SpecInput {
    * read them at all: a pull request's workflow needs none of production's keys or variables.
    */
   preview?: boolean
+  /** `preview-env`: the variables (beyond the GitHub context) a preview's spec may read. */
+  previewEnv?: string[]
+}
+
+/** The keys of `secret-env` lines (a preview's spec may read them: they reach its env anyway). */
+function keysOf(lines: string[]): string[] {
+  return lines.filter((l) => l.indexOf('=') > 0).map((l) => l.slice(0, l.indexOf('=')).trim())
 }
 
 /** Takes the `certificates` section out of a document, unread; returns the names it had. */
@@ -140,6 +149,18 @@ export function loadSpec(input: SpecInput): Spec | undefined {
     ])
   }
   let spec: Spec | undefined
+  const onSecret = input.onSecret ?? (() => {})
+  const ctx: ReadCtx = {
+    problems,
+    env: input.env,
+    scope: input.preview
+      ? previewScope(input.previewEnv ?? [], keysOf(input.secretEnv ?? []))
+      : undefined,
+    // A value read through a variable named like a secret is masked wherever it is printed.
+    onExpanded: (sub) => {
+      if (SECRET_NAME.test(sub.name) && sub.value.trim().length >= 4) onSecret(sub.value.trim())
+    }
+  }
   if (specText) {
     const source = looksInline(specText)
       ? { text: input.spec!, file: 'spec' }
@@ -147,20 +168,20 @@ export function loadSpec(input: SpecInput): Spec | undefined {
     if (source) {
       const root = parseYaml(source.text, source.file, problems)
       const leftOut = root && input.preview ? withoutCertificates(root) : []
-      if (root) spec = readSpec(root, source.file, { problems, env: input.env })
+      if (root) spec = readSpec(root, source.file, ctx)
       if (spec && leftOut.length > 0) spec.leftOutCertificates = leftOut
     }
   } else if (hasShorthand(input.shorthand)) {
-    spec = shorthandSpec(input.shorthand, problems, input.env)
+    spec = shorthandSpec(input.shorthand, problems, input.env, ctx.scope)
   }
   if (spec) {
     checkSpec(spec, problems)
-    resolveCertificates(spec, input.workspace, problems, input.onSecret ?? (() => {}))
+    resolveCertificates(spec, input.workspace, problems, onSecret)
     const secrets = parseKeyValues(input.secretEnv ?? [], 'secret-env', problems, input.env, true)
     for (const inst of spec.instances) {
       inst.env = { ...inst.env, ...secrets }
       for (const value of Object.values(inst.env))
-        maskPrivateKeys(value, input.onSecret ?? (() => {}))
+        maskPrivateKeys(value, onSecret)
     }
   }
   problems.throwIfAny()

@@ -2,13 +2,17 @@
  * Readers turn positioned YAML nodes into typed values, recording a problem (with its
  * file:line and field path) instead of throwing, so that every mistake is reported at once.
  */
-import { expandVars, refusedMessage } from './expand.js'
+import { expandVars, refusedMessage, type Substitution, type VarScope } from './expand.js'
 import type { Problems, Where } from './problems.js'
 import type { PNode } from './yaml.js'
 
 export interface ReadCtx {
   problems: Problems
   env: Record<string, string | undefined>
+  /** Which variables `${VAR}` may read (a preview's are limited); undefined: any but credentials. */
+  scope?: VarScope
+  /** Hears every variable substituted (its value may be a secret to mask). */
+  onExpanded?: (s: Substitution) => void
 }
 
 export type Reader<T> = (node: PNode, path: string, ctx: ReadCtx) => T | undefined
@@ -29,20 +33,42 @@ function kindOf(node: PNode): string {
   return typeof node.value === 'string' ? excerpt(node.value) : String(node.value)
 }
 
+interface Text {
+  text: string
+  expanded: boolean
+  /** The text as written (before `${VAR}` expansion). */
+  raw: string
+  substitutions: Substitution[]
+}
+
 /** The scalar's text with `${VAR}` expanded; undefined (and a problem) for a missing variable. */
-function scalarText(
-  node: PNode & { kind: 'scalar' },
-  path: string,
-  ctx: ReadCtx
-): { text: string; expanded: boolean } | undefined {
-  if (typeof node.value !== 'string') return { text: String(node.value), expanded: false }
-  const x = expandVars(node.value, ctx.env)
+function scalarText(node: PNode & { kind: 'scalar' }, path: string, ctx: ReadCtx): Text | undefined {
+  if (typeof node.value !== 'string') {
+    const text = String(node.value)
+    return { text, expanded: false, raw: text, substitutions: [] }
+  }
+  const x = expandVars(node.value, ctx.env, ctx.scope)
   for (const name of x.missing)
     ctx.problems.add(node.where, `\${${name}} is not set in the environment`, path)
   for (const r of x.refused) ctx.problems.add(node.where, refusedMessage(r), path)
+  for (const sub of x.substitutions) ctx.onExpanded?.(sub)
   return x.missing.length + x.refused.length > 0
     ? undefined
-    : { text: x.value, expanded: x.expanded }
+    : { text: x.value, expanded: x.expanded, raw: node.value, substitutions: x.substitutions }
+}
+
+/**
+ * A refusal of an expanded value quotes what was written, never what it expanded to: the
+ * value may be a secret (`${DATABASE_URL}` in restart_policy), and the summary and the PR
+ * comment are not masked by the runner.
+ */
+function asWritten(message: string, t: Text): string {
+  if (!t.expanded) return message
+  let out = message.split(excerpt(t.text)).join(excerpt(t.raw))
+  if (t.text !== '') out = out.split(t.text).join(t.raw)
+  for (const sub of t.substitutions)
+    if (sub.value.length >= 3) out = out.split(sub.value).join(`\${${sub.name}}`)
+  return out
 }
 
 export function str(
@@ -62,14 +88,16 @@ export function str(
     if (opts.oneOf && !opts.oneOf.includes(t.text)) {
       ctx.problems.add(
         node.where,
-        `must be one of ${opts.oneOf.join(', ')}, got ${excerpt(t.text)}`,
+        t.expanded
+          ? `${excerpt(t.raw)} does not expand to one of ${opts.oneOf.join(', ')}`
+          : `must be one of ${opts.oneOf.join(', ')}, got ${excerpt(t.text)}`,
         path
       )
       return undefined
     }
     const why = opts.check?.(t.text)
     if (why) {
-      ctx.problems.add(node.where, why, path)
+      ctx.problems.add(node.where, asWritten(why, t), path)
       return undefined
     }
     return t.text
@@ -97,7 +125,7 @@ export function int(opts: { min?: number; max?: number } = {}): Reader<number> {
     ) {
       ctx.problems.add(
         node.where,
-        `must be between ${opts.min ?? '-∞'} and ${opts.max ?? '∞'}, got ${value}`,
+        `must be between ${opts.min ?? '-∞'} and ${opts.max ?? '∞'}, got ${node.kind === 'scalar' && typeof node.value === 'string' ? `${excerpt(node.value)} (as expanded)` : value}`,
         path
       )
       return undefined
@@ -131,6 +159,18 @@ export function list<T>(item: Reader<T>, opts: { max?: number; min?: number } = 
   }
 }
 
+/**
+ * Why a key cannot be an environment variable name, if it cannot. `__proto__` is refused
+ * rather than dropped: as a key of a JavaScript object it would not be data.
+ */
+export function envNameProblem(key: string): string | undefined {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
+    return `'${excerpt(key).slice(1, -1)}' is not a valid environment variable name (letters, digits and _, not starting with a digit)`
+  if (key === '__proto__')
+    return "'__proto__' cannot be an environment variable name here; rename it"
+  return undefined
+}
+
 /** KEY: value pairs; numbers and booleans become text (the API takes env values as strings). */
 export const textMap: Reader<Record<string, string>> = (node, path, ctx) => {
   if (node.kind !== 'map') {
@@ -140,12 +180,9 @@ export const textMap: Reader<Record<string, string>> = (node, path, ctx) => {
   const out: Record<string, string> = {}
   let ok = true
   for (const [key, value] of node.entries) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
-      ctx.problems.add(
-        node.keys.get(key)!,
-        `'${key}' is not a valid environment variable name`,
-        path
-      )
+    const bad = envNameProblem(key)
+    if (bad) {
+      ctx.problems.add(node.keys.get(key)!, bad, path)
       ok = false
       continue
     }
@@ -181,7 +218,8 @@ export function obj<S extends Shape>(shape: S, what: string): Reader<Read<S>> {
     const out: Record<string, unknown> = { where: node.where }
     let ok = true
     for (const [key, value] of node.entries) {
-      const field = shape[key]
+      // Own keys only: `constructor` or `__proto__` must not find Object's own members.
+      const field = Object.hasOwn(shape, key) ? shape[key] : undefined
       const at = path ? `${path}.${key}` : key
       if (!field) {
         ctx.problems.add(

@@ -4,8 +4,8 @@
  */
 import type { RestartPolicy, ScaleToZero, ServiceSpec } from '../ukc/types.js'
 import { checkName } from '../ukc/names.js'
-import { expandVars, refusedMessage } from './expand.js'
-import { excerpt } from './read.js'
+import { expandVars, refusedMessage, type VarScope } from './expand.js'
+import { envNameProblem, excerpt } from './read.js'
 import type { Problems } from './problems.js'
 import { imageProblem, type InstanceSpec, type Spec } from './schema.js'
 import { handlerProblem, parsePort } from './services.js'
@@ -59,7 +59,9 @@ export function parseKeyValues(
   problems: Problems,
   env: Record<string, string | undefined>,
   /** The lines are secrets: a bad one is named by its number, never quoted. */
-  secret = false
+  secret = false,
+  /** Which variables the values may read (a preview's shorthand env is limited). */
+  scope?: VarScope
 ): Record<string, string> {
   const out: Record<string, string> = {}
   lines.forEach((line, i) => {
@@ -75,7 +77,12 @@ export function parseKeyValues(
       )
       return
     }
-    const x = expandVars(line.slice(eq + 1), env)
+    const badName = envNameProblem(key)
+    if (badName) {
+      problems.add({ file: `input '${input}'`, line: i + 1 }, badName)
+      return
+    }
+    const x = expandVars(line.slice(eq + 1), env, scope)
     for (const name of x.missing)
       problems.add(
         { file: `input '${input}'`, line: i + 1 },
@@ -91,7 +98,8 @@ export function parseKeyValues(
 export function shorthandSpec(
   s: Shorthand,
   problems: Problems,
-  env: Record<string, string | undefined>
+  env: Record<string, string | undefined>,
+  scope?: VarScope
 ): Spec {
   const at = (input: keyof Shorthand) => ({ file: `input '${SHORTHAND_INPUTS[input]}'` })
   let name = s.name ?? ''
@@ -178,7 +186,7 @@ export function shorthandSpec(
     memory_mb: memory,
     vcpus: int('vcpus', s.vcpus, 1, 64),
     args: s.args && s.args.length > 0 ? s.args : undefined,
-    env: parseKeyValues(s.env ?? [], 'env', problems, env),
+    env: parseKeyValues(s.env ?? [], 'env', problems, env, false, scope),
     service_group: services.length > 0 ? name : undefined,
     volumes: [],
     scale_to_zero: scaleToZero,
