@@ -97,15 +97,43 @@ function compile(table: Routes): Route[] {
     .sort((a, b) => b.literals - a.literals)
 }
 
+/** A path segment decoded, or undefined when its percent-encoding is malformed (`%zz`). */
+function decoded(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return undefined
+  }
+}
+
 function match(route: Route, parts: string[]): Record<string, string> | undefined {
   if (route.segments.length !== parts.length) return undefined
   const params: Record<string, string> = {}
   for (let i = 0; i < parts.length; i++) {
     const seg = route.segments[i]
-    if (seg.startsWith(':')) params[seg.slice(1)] = decodeURIComponent(parts[i])
+    if (seg.startsWith(':')) params[seg.slice(1)] = decoded(parts[i]) ?? parts[i]
     else if (seg !== parts[i]) return undefined
   }
   return params
+}
+
+/**
+ * What the journal keeps of a body: env values and private keys replaced, so a journal that
+ * is printed or fetched never shows an instance's secrets (names and keys stay, to debug).
+ */
+export function redacted(value: unknown, depth = 0): unknown {
+  if (depth > 16 || typeof value !== 'object' || value === null) return value
+  if (Array.isArray(value)) return value.map((v) => redacted(v, depth + 1))
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(value)) {
+    if (k === 'env' && typeof v === 'object' && v !== null && !Array.isArray(v))
+      out[k] = Object.fromEntries(Object.keys(v).map((key) => [key, '***']))
+    // The key's PEM frame stays, so the journal still shows a well-formed request.
+    else if (k === 'pkey' && typeof v === 'string')
+      out[k] = '-----BEGIN PRIVATE KEY-----\n***\n-----END PRIVATE KEY-----\n'
+    else out[k] = redacted(v, depth + 1)
+  }
+  return out
 }
 
 export class Emulator {
@@ -273,7 +301,14 @@ export class Emulator {
     const path = url.pathname.replace(/\/+$/, '') || '/'
     const method = (req.method ?? 'GET').toUpperCase()
     const raw = await this.readBody(req).catch(() => undefined)
-    if (path.startsWith('/_emulator')) return this.send(res, this.admin(method, path, raw))
+    if (path.startsWith('/_emulator'))
+      return this.send(res, this.allowedAdmin(req, path) ?? this.admin(method, path, raw))
+    // A malformed percent-encoding is the client's mistake, answered as such (never a crash).
+    if (path.split('/').some((segment) => decoded(segment) === undefined))
+      return this.send(
+        res,
+        requestError(400, `The path ${path.slice(0, 200)} has a malformed percent-encoding`, 16)
+      )
 
     const abort = new AbortController()
     // A batch wait listens once per item; hundreds of items are normal.
@@ -289,12 +324,12 @@ export class Emulator {
         method,
         path,
         query: url.search,
-        body: body ?? (raw && raw.length > 0 ? raw.toString() : undefined),
+        body: redacted(body) ?? (raw && raw.length > 0 ? '(not JSON, not kept)' : undefined),
         status,
         duration_ms: Date.now() - started,
         user_agent: req.headers['user-agent'],
         fault: faultName,
-        ...(response !== undefined ? { response } : {})
+        ...(response !== undefined ? { response: redacted(response) } : {})
       })
     try {
       body = raw && raw.length > 0 ? JSON.parse(raw.toString()) : undefined
@@ -401,6 +436,16 @@ export class Emulator {
       : requestError(404, `No API endpoint ${path}`, 3)
   }
 
+  /**
+   * With a token set, the test controls need it too (they can read the journal, move state
+   * and inject faults); health is open, so a harness can tell the emulator is up.
+   */
+  private allowedAdmin(req: IncomingMessage, path: string): Res | undefined {
+    if (this.token === undefined || path === '/_emulator/health') return undefined
+    const auth = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')
+    return auth && auth[1] === this.token ? undefined : unauthorized()
+  }
+
   private admin(method: string, path: string, raw: Buffer | undefined): Res {
     const ok = (data: unknown = {}): Res => ({ status: 200, body: { status: 'success', data } })
     let body: Record<string, unknown>
@@ -414,7 +459,7 @@ export class Emulator {
       const exit = /^POST \/_emulator\/instances\/([^/]+)\/exit$/.exec(key)
       if (exit) {
         this.exitInstance(
-          decodeURIComponent(exit[1]),
+          decoded(exit[1]) ?? exit[1],
           body.exit_code as number | undefined,
           body.message as string | undefined
         )

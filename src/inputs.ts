@@ -44,6 +44,8 @@ export interface Inputs {
   drainTimeoutSeconds: number
   strategy: (typeof STRATEGIES)[number]
   healthCheck?: string
+  /** Seconds one health probe may take, the whole answer included. */
+  healthCheckTimeoutSeconds: number
   /** The `settle` input: undefined when not given (UKC_SETTLE_MS, then 1 s, apply). */
   settleSeconds?: number
   /** Undefined: the default for the mode (rollback for previews, keep otherwise). */
@@ -167,6 +169,7 @@ export function readInputs(
     ),
     strategy: oneOf('strategy', STRATEGIES, 'rolling'),
     healthCheck,
+    healthCheckTimeoutSeconds: seconds('health-check-timeout', 5, 1, 300),
     settleSeconds: text('settle') === '' ? undefined : seconds('settle', 1, 0, 600),
     onFailure: text('on-failure') ? oneOf('on-failure', ON_FAILURE, 'keep') : undefined,
     preview: oneOf('preview', PREVIEW, 'auto'),

@@ -14,6 +14,7 @@ import { loadYamlParser } from './spec/yaml.js'
 import { isPreviewOf, previewSpec, previewSuffix, type PreviewOwner } from './spec/preview.js'
 import { SpecError } from './spec/problems.js'
 import { UkcClient } from './ukc/client.js'
+import { masker } from './report/neutral.js'
 
 export interface Invocation {
   inputs: Inputs
@@ -64,10 +65,9 @@ function guardPreviewNames(names: string[], owner: PreviewOwner): void {
  * are not masked by the runner.
  */
 function scrubbed(result: RunResult, secrets: Set<string>): RunResult {
-  const list = [...secrets].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length)
-  if (list.length === 0) return result
+  const mask = masker(secrets)
   const scrub = (text: string | undefined): string | undefined =>
-    text === undefined ? undefined : list.reduce((t, s) => t.split(s).join('***'), text)
+    text === undefined ? undefined : mask(text)
   return {
     ...result,
     error: scrub(result.error),
@@ -82,12 +82,18 @@ function scrubbed(result: RunResult, secrets: Set<string>): RunResult {
   }
 }
 
-export async function invoke(inv: Invocation): Promise<Invoked> {
-  const secrets = new Set<string>([inv.inputs.token])
-  for (const line of inv.inputs.secretEnv) {
+/** The secrets the inputs hold: the token, and every secret-env line and value. */
+export function secretsOf(inputs: Pick<Inputs, 'token' | 'secretEnv'>): Set<string> {
+  const secrets = new Set<string>([inputs.token])
+  for (const line of inputs.secretEnv) {
     secrets.add(line.trim())
     if (line.includes('=')) secrets.add(line.slice(line.indexOf('=') + 1).trim())
   }
+  return secrets
+}
+
+export async function invoke(inv: Invocation): Promise<Invoked> {
+  const secrets = secretsOf(inv.inputs)
   const onSecret = (value: string): void => {
     secrets.add(value)
     inv.onSecret?.(value)

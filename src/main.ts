@@ -14,14 +14,15 @@ import { invoke } from './invoke.js'
 import { outcomeLines } from './report/outcome.js'
 import { outputsOf } from './report/outputs.js'
 import { summaryMarkdown } from './report/summary.js'
+import { neutral } from './report/neutral.js'
 import type { SpecError } from './spec/problems.js'
 
 /**
- * Plain log lines carry server text (reasons, states, messages): a line break in it could
- * start a line with `::` and forge a workflow command, so every info line is one line.
- * (warning/error/notice/debug/group are workflow commands already, escaped by the toolkit.)
+ * Every line the action logs may carry server text (reasons, states, messages): each is one
+ * line, with control characters shown and `::`/`##[` broken, so it can never forge a workflow
+ * command (the toolkit escapes only `%`, CR and LF in a command's data) or move a terminal.
  */
-const oneLine = (m: string): string => m.replace(/[\r\n\u2028\u2029]+/g, ' ⏎ ')
+const oneLine = (m: string): string => neutral(m)
 
 /** Messages name what the user sets as the action's inputs. */
 export const ACTION_WORDS: Wording = {
@@ -36,9 +37,9 @@ export const ACTION_WORDS: Wording = {
 
 const logger: Logger = {
   info: (m) => core.info(oneLine(m)),
-  warning: (m) => core.warning(m),
-  debug: (m) => core.debug(m),
-  group: (title, fn) => core.group(title, fn)
+  warning: (m) => core.warning(oneLine(m)),
+  debug: (m) => core.debug(oneLine(m)),
+  group: (title, fn) => core.group(oneLine(title), fn)
 }
 
 /**
@@ -64,35 +65,41 @@ function annotate(result: RunResult, specError?: SpecError): void {
       p.file !== 'spec' &&
       p.file !== 'inputs'
     core.error(
-      `${p.path ? `${p.path}: ` : ''}${p.message}`,
+      oneLine(`${p.path ? `${p.path}: ` : ''}${p.message}`),
       isFile
         ? { title: 'ukc-deploy: spec', file: p.file, startLine: p.line, startColumn: p.column }
         : { title: `ukc-deploy: ${p.file}` }
     )
   }
   for (const o of result.objects.filter((x) => x.action === 'failed'))
-    core.error(o.error ?? 'failed', { title: `ukc-deploy: ${o.kind.replace('_', ' ')} ${o.name}` })
+    core.error(oneLine(o.error ?? 'failed'), {
+      title: oneLine(`ukc-deploy: ${o.kind.replace('_', ' ')} ${o.name}`)
+    })
 }
 
 async function report(result: RunResult, specError?: SpecError): Promise<void> {
   for (const [name, value] of Object.entries(outputsOf(result))) core.setOutput(name, value)
   annotate(result, specError)
-  for (const note of result.notes) core.notice(note, { title: 'ukc-deploy' })
+  for (const note of result.notes) core.notice(oneLine(note), { title: 'ukc-deploy' })
   try {
     await core.summary.addRaw(summaryMarkdown(result)).write()
   } catch (err) {
     core.warning(
-      `Could not write the job summary: ${err instanceof Error ? err.message : String(err)}`
+      oneLine(
+        `Could not write the job summary: ${err instanceof Error ? err.message : String(err)}`
+      )
     )
   }
   // A spec error is annotated problem by problem above; its outcome line only counts them.
   if (!specError) for (const line of outcomeLines(result)) core.info(oneLine(line))
   if (result.failed)
     core.setFailed(
-      // Each spec problem is annotated above already: the failure names the count, once.
-      specError
-        ? `ukc-deploy ${result.command}: the spec has ${specError.problems.length} problem(s); each is annotated above`
-        : `ukc-deploy ${result.command}: ${result.error ?? `${result.status}: ${result.objects.filter((o) => o.action === 'failed').length} object(s) failed`}`
+      oneLine(
+        // Each spec problem is annotated above already: the failure names the count, once.
+        specError
+          ? `ukc-deploy ${result.command}: the spec has ${specError.problems.length} problem(s); each is annotated above`
+          : `ukc-deploy ${result.command}: ${result.error ?? `${result.status}: ${result.objects.filter((o) => o.action === 'failed').length} object(s) failed`}`
+      )
     )
 }
 
@@ -165,8 +172,8 @@ async function gitHubSide(
     environment: inputs.environment,
     specKey: specKey(inputs),
     closing: policy.closing,
-    warn: (m) => core.warning(m),
-    info: (m) => core.info(m)
+    warn: (m) => core.warning(oneLine(m)),
+    info: (m) => core.info(oneLine(m))
   })
 }
 

@@ -40,6 +40,7 @@ export function engineOptions(inputs: Inputs, ctx: OptionsContext): EngineOption
     failOn: inputs.failOn,
     concurrency: CREATE_CONCURRENCY,
     healthCheck: inputs.healthCheck,
+    healthCheckTimeoutMs: inputs.healthCheckTimeoutSeconds * 1000,
     settleMs: settleMs(inputs, ctx.env),
     dryRun: inputs.dryRun,
     words: ctx.words

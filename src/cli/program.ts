@@ -9,7 +9,8 @@ import { Command, CommanderError, Option } from 'commander'
 import type { Logger } from '../engine/types.js'
 import { COMMANDS, FAIL_ON, InputError, ON_FAILURE, readInputs, STRATEGIES } from '../inputs.js'
 import { pullState } from '../github/deployment.js'
-import { invoke } from '../invoke.js'
+import { invoke, secretsOf } from '../invoke.js'
+import { masker, neutral } from '../report/neutral.js'
 import { earlyResult } from '../engine/result.js'
 import type { RunResult } from '../engine/types.js'
 import type { Wording } from '../fields.js'
@@ -83,6 +84,7 @@ interface Flags {
   drainTimeout?: string
   strategy?: string
   healthCheck?: string
+  healthCheckTimeout?: string
   settle?: string
   onFailure?: string
   failOn?: string
@@ -122,6 +124,7 @@ function inputReader(command: string, f: Flags, io: Io): (name: string) => strin
     'drain-timeout': f.drainTimeout,
     strategy: f.strategy,
     'health-check': f.healthCheck,
+    'health-check-timeout': f.healthCheckTimeout,
     settle: f.settle,
     'on-failure': f.onFailure,
     'fail-on': f.failOn,
@@ -168,6 +171,13 @@ function jsonDocument(result: RunResult): string {
   return `${JSON.stringify(doc, null, 2)}\n`
 }
 
+/** Output with the run's secrets as `***` and server text inert; lines are kept. */
+function guarded(io: Io, secrets: Set<string>): Io {
+  const mask = masker(secrets)
+  const clean = (text: string): string => neutral(mask(text), { keepLines: true })
+  return { ...io, out: (t) => io.out(clean(t)), err: (t) => io.err(clean(t)) }
+}
+
 async function runCommand(command: (typeof COMMANDS)[number], f: Flags, io: Io): Promise<number> {
   let inputs
   try {
@@ -180,6 +190,10 @@ async function runCommand(command: (typeof COMMANDS)[number], f: Flags, io: Io):
     if (f.json) io.out(jsonDocument(earlyResult(command, { error: message })))
     return 2
   }
+  // No runner masks the CLI's output: it replaces the run's secrets itself, and makes server
+  // text inert (a CI log may parse workflow commands, a terminal obeys escapes).
+  const secrets = secretsOf(inputs)
+  io = guarded(io, secrets)
   // sweep asks GitHub which pull requests are closed: GITHUB_TOKEN and GITHUB_REPOSITORY.
   const github =
     command === 'sweep' && io.env.GITHUB_TOKEN && io.env.GITHUB_REPOSITORY
@@ -200,7 +214,8 @@ async function runCommand(command: (typeof COMMANDS)[number], f: Flags, io: Io):
     logger: logger(io, f.verbose),
     debug: f.verbose ? (l) => io.err(`${l}\n`) : undefined,
     prState: github ? (n) => pullState(github, repo, n) : undefined,
-    repository: io.env.GITHUB_REPOSITORY
+    repository: io.env.GITHUB_REPOSITORY,
+    onSecret: (value) => secrets.add(value)
   }).finally(() => github?.dispose())
   if (f.summary) writeFileSync(f.summary, summaryMarkdown(result))
   // stderr always says why (stdout may be one JSON document); then how it ended.
@@ -249,6 +264,10 @@ const FLAGS: Record<string, Opt> = {
           .default('rolling')
       )
       .option('--health-check <path|url>', 'must answer 2xx before a rollout retires old instances')
+      .option(
+        '--health-check-timeout <seconds>',
+        'how long one probe may take, the whole answer included (default 5)'
+      )
       .option(
         '--settle <seconds>',
         'every new instance must stay up this long to count as deployed; 0 turns it off',

@@ -219,7 +219,7 @@ async function ownedTargets(
       'instance',
       item.value.name,
       `left alone: it is not this repository's preview of #${owner.pr} (its ${PREVIEW_ENV} is ${marker ? `'${marker}'` : 'not set'})`,
-      { uuid: item.value.uuid, state: item.value.state }
+      { uuid: item.value.uuid, state: item.value.state, foreign: true }
     )
     return false
   })

@@ -58,7 +58,7 @@ function reportFound({ actual, plan, opts, progress: { ledger } }: DeployContext
     if (p.actual) ledger.fromInstance(p.name, p.actual)
     // A new instance that cannot be made gets its row in spec order, with the creates.
     if (p.action === 'conflict' && (p.actual || opts.command === 'plan'))
-      ledger.fail('instance', p.name, p.reason)
+      ledger.fail('instance', p.name, p.reason, p.foreign ? { foreign: true } : {})
   }
 }
 

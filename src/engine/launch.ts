@@ -98,7 +98,7 @@ export async function proveUp(
   const alive = instances.filter((i) => !down.has(i.name))
   if (!check || alive.length === 0) return down
   const probes = await log.group(`Health check of ${alive.length} new version(s)`, () =>
-    probeAll(check, alive, opts.deadline)
+    probeAll(check, alive, opts.deadline, opts.healthCheckTimeoutMs)
   )
   for (const [name, r] of probes) {
     log.info(`health check ${r.url} for '${name}': ${r.ok ? 'healthy' : 'failed'} (${r.detail})`)

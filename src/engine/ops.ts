@@ -185,7 +185,10 @@ export async function logTails(
 export async function attachLogTails(client: UkcClient, ledger: Ledger): Promise<void> {
   const failed = ledger
     .all()
-    .filter((o) => o.kind === 'instance' && o.action === 'failed' && o.uuid && !o.logTail)
+    // Never the console of an instance that is not ours: it is someone else's output.
+    .filter(
+      (o) => o.kind === 'instance' && o.action === 'failed' && o.uuid && !o.logTail && !o.foreign
+    )
   const tails = await logTails(
     client,
     failed.map((o) => o.name)

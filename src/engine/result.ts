@@ -18,12 +18,9 @@ export function outcome(
       : failed === objects.length || allInstancesFailed
         ? 'error'
         : 'partial_success'
-  const stepFails =
-    failOn === 'any'
-      ? failed > 0
-      : failOn === 'all'
-        ? failed > 0 && failed === objects.length
-        : false
+  // `all` fails the step exactly when the status says error: everything the run tried
+  // failed (or every instance did), so nothing it was asked for serves.
+  const stepFails = failOn === 'any' ? failed > 0 : failOn === 'all' ? status === 'error' : false
   return { status, failed: stepFails }
 }
 

@@ -52,6 +52,8 @@ export interface ObjectResult {
   bootTimeUs?: number
   /** The end of the console log of an instance that failed to start. */
   logTail?: string
+  /** Not this run's (another preview's, left alone): its console is never read or shown. */
+  foreign?: boolean
   /** For `plan`: what deploy would do to it (`create`, `replace (rolling)`, `unchanged`, ...). */
   intent?: string
   /** A short word on how it is set up (scale to zero, a certificate's CN, an autoscale range). */
@@ -87,6 +89,8 @@ export interface EngineOptions {
   concurrency: number
   /** A path or URL that must answer 2xx before a rollout goes on (the health-check input). */
   healthCheck?: string
+  /** The deadline of one health probe, whole answer included (within the run's deadline). */
+  healthCheckTimeoutMs: number
   /** How long a new version must stay running before a rollout retires anything old. */
   settleMs: number
   /** sweep (and delete) only say what they would do. */

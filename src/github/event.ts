@@ -125,8 +125,7 @@ export function readEvent(env: Record<string, string | undefined>): WorkflowEven
   if (indirect) {
     event.aboutPr = true
     event.pr = indirect.pr
-    if (indirect.listed.length > 1)
-      event.ambiguous = indirect.listed.map((p) => p.number ?? 0)
+    if (indirect.listed.length > 1) event.ambiguous = indirect.listed.map((p) => p.number ?? 0)
     return event
   }
   const pr = payload.pull_request ?? (isCommentOnPr ? {} : undefined)

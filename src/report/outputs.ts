@@ -16,11 +16,30 @@ export type Outputs = Record<(typeof OUTPUT_NAMES)[number], string>
 const uuidsMadeBy = (objects: ObjectResult[], kind: ObjectResult['kind']): string[] =>
   objects.filter((o) => o.kind === kind && o.createdByRun && o.uuid).map((o) => o.uuid!)
 
+/** States in which an instance answers on its group's domains (standby wakes on a request). */
+const SERVING = new Set(['running', 'standby'])
+
+/** Serving, or about to: `starting` counts for a row that did not fail (a run with wait: false). */
+const serves = (o: ObjectResult): boolean =>
+  !o.foreign &&
+  o.state !== undefined &&
+  (SERVING.has(o.state) || (o.state === 'starting' && o.action !== 'failed'))
+
+/**
+ * The public URLs that serve: a domain counts only while an instance of the result that
+ * carries it is running (or on standby), so a run whose instances all failed names no URL.
+ * Groups come first (their domains in their order), then any instance-only domain.
+ */
 export function publicUrls(objects: ObjectResult[]): string[] {
-  const groups = objects.filter((o) => o.kind === 'service_group')
-  const fqdns = [...groups, ...objects.filter((o) => o.kind === 'instance')]
-    .filter((o) => o.state !== 'deleted')
+  const serving = new Set(
+    objects.filter((o) => o.kind === 'instance' && serves(o)).flatMap((o) => o.fqdns)
+  )
+  const fqdns = [
+    ...objects.filter((o) => o.kind === 'service_group'),
+    ...objects.filter((o) => o.kind === 'instance')
+  ]
     .flatMap((o) => o.fqdns)
+    .filter((f) => serving.has(f))
   return [...new Set(fqdns)].map((f) => `https://${f}`)
 }
 

@@ -6,6 +6,7 @@
 import { CREATE_ORDER, KIND_LABEL } from '../engine/order.js'
 import type { Kind, ObjectResult, RunResult } from '../engine/types.js'
 import { isUuid } from '../ukc/names.js'
+import { neutral } from './neutral.js'
 
 const ICON: Record<RunResult['status'], string> = {
   success: '✅',
@@ -34,7 +35,7 @@ const uuidCell = (uuid: string | undefined): string =>
  */
 export function cell(text: string | undefined): string {
   return (
-    (text ?? '')
+    neutral(text ?? '')
       .replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!)
       .replace(/[\\`*_[\]~|]/g, (c) => `\\${c}`)
       .replace(/[\r\n\u2028\u2029]+/g, ' ')
@@ -145,7 +146,7 @@ export function summaryMarkdown(result: RunResult, context: { title?: string } =
   }
   if (result.notes.length > 0) out.push(result.notes.map((n) => `- ${cell(n)}`).join('\n'))
   for (const o of result.objects.filter((x) => x.logTail)) {
-    const log = o.logTail!.replace(
+    const log = neutral(o.logTail!, { keepLines: true }).replace(
       /[<>&]/g,
       (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!
     )

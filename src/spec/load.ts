@@ -180,8 +180,7 @@ export function loadSpec(input: SpecInput): Spec | undefined {
     const secrets = parseKeyValues(input.secretEnv ?? [], 'secret-env', problems, input.env, true)
     for (const inst of spec.instances) {
       inst.env = { ...inst.env, ...secrets }
-      for (const value of Object.values(inst.env))
-        maskPrivateKeys(value, onSecret)
+      for (const value of Object.values(inst.env)) maskPrivateKeys(value, onSecret)
     }
   }
   problems.throwIfAny()

@@ -42,7 +42,11 @@ interface Text {
 }
 
 /** The scalar's text with `${VAR}` expanded; undefined (and a problem) for a missing variable. */
-function scalarText(node: PNode & { kind: 'scalar' }, path: string, ctx: ReadCtx): Text | undefined {
+function scalarText(
+  node: PNode & { kind: 'scalar' },
+  path: string,
+  ctx: ReadCtx
+): Text | undefined {
   if (typeof node.value !== 'string') {
     const text = String(node.value)
     return { text, expanded: false, raw: text, substitutions: [] }

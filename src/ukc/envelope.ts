@@ -38,6 +38,14 @@ export class EnvelopeError extends Error {
   }
 }
 
+/** An envelope whose fields break their types: its message names the field and the object. */
+export class AnswerError extends EnvelopeError {
+  constructor(message: string) {
+    super(message)
+    this.name = 'AnswerError'
+  }
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }

@@ -8,8 +8,15 @@ import * as http from 'node:http'
 import * as https from 'node:https'
 import { HttpClient } from '@actions/http-client'
 import { PRODUCT, VERSION } from '../version.js'
-import { EnvelopeError, parseEnvelope, serverMessage, type ApiResult } from './envelope.js'
+import {
+  AnswerError,
+  EnvelopeError,
+  parseEnvelope,
+  serverMessage,
+  type ApiResult
+} from './envelope.js'
 import { UkcError, type UkcErrorKind } from './errors.js'
+import { answerProblem } from './answers.js'
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH'
 
@@ -110,6 +117,15 @@ function htmlTitle(text: string): string | undefined {
   return /<title>([^<]*)<\/title>/i.exec(text)?.[1]?.trim()
 }
 
+/** An envelope whose items break their fields' types is refused whole, naming the field. */
+function typedAnswer<T>(result: ApiResult<T>, plural: string): ApiResult<T> {
+  result.items.forEach((item, i) => {
+    const problem = answerProblem(item.value as Record<string, unknown>, plural, i)
+    if (problem) throw new AnswerError(problem)
+  })
+  return result
+}
+
 export class Transport {
   readonly baseUrl: string
   readonly host: string
@@ -153,11 +169,13 @@ export class Transport {
         )
       }
       try {
-        return parseEnvelope<T>(body, spec.plural)
+        return typedAnswer(parseEnvelope<T>(body, spec.plural), spec.plural)
       } catch (err) {
         throw new AttemptError(
           'parse',
-          `the response is not a UKC envelope: ${(err as EnvelopeError).message}`,
+          err instanceof AnswerError
+            ? err.message
+            : `the response is not a UKC envelope: ${(err as EnvelopeError).message}`,
           true
         )
       }

@@ -202,9 +202,11 @@ describe('ukc-deploy, as a shell user reads it', () => {
       expect(status).not.toContain(foreign)
     expect(status).toContain('--names')
     expect(status).toContain('Exit codes: 0 success, 1 failure (per --fail-on), 2 bad usage')
-    const deploy = (await cli(['deploy', '--help'])).stdout
-    expect(deploy).toMatch(/--strategy <strategy>[\s\S]*default: "rolling"/)
-    expect(deploy).toMatch(/--fail-on <when>[\s\S]*default: "any"/)
+    // Commander wraps descriptions to the terminal: read the help as one line.
+    const deploy = (await cli(['deploy', '--help'])).stdout.replace(/\s+/g, ' ')
+    expect(deploy).toMatch(/--strategy <strategy>[^-]*default: "rolling"/)
+    expect(deploy).toMatch(/--fail-on <when>[^-]*default: "any"/)
+    expect(deploy).toContain('--health-check-timeout <seconds>')
     expect(deploy).toContain('--settle')
     expect(deploy).not.toContain('--names')
   })

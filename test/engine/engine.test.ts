@@ -33,6 +33,7 @@ function options(over: Partial<EngineOptions> = {}): EngineOptions {
     failOn: 'any',
     concurrency: 8,
     settleMs: 100,
+    healthCheckTimeoutMs: 5000,
     dryRun: false,
     words: PLAIN_WORDS,
     ...over

@@ -476,8 +476,18 @@ describe('the new platform', () => {
         op_time_us: 1,
         data: {
           instances: [
-            { status: 'success', uuid: 'u2', name: 'b', state: 'running' },
-            { status: 'success', uuid: 'u1', name: 'a', state: 'running' }
+            {
+              status: 'success',
+              uuid: '00000000-0000-4000-8000-000000000002',
+              name: 'b',
+              state: 'running'
+            },
+            {
+              status: 'success',
+              uuid: '00000000-0000-4000-8000-000000000001',
+              name: 'a',
+              state: 'running'
+            }
           ]
         }
       }

@@ -30,6 +30,8 @@ export interface InstancePlan extends PlanEntry {
   actual?: Instance
   /** The pinned reference (`user/app@sha256:…`) the new instance will run. */
   digest?: string
+  /** The instance under its name is not this run's to touch (another preview's). */
+  foreign?: boolean
 }
 
 /** API defaults, so that leaving a field out of the spec is not a change (ukc-api.md §6.5). */
@@ -108,7 +110,7 @@ function recreateReason(want: InstanceSpec, strategy: 'rolling' | 'recreate'): s
   return undefined
 }
 
-type Verdict = Pick<InstancePlan, 'action' | 'reason' | 'changes' | 'strategy'>
+type Verdict = Pick<InstancePlan, 'action' | 'reason' | 'changes' | 'strategy' | 'foreign'>
 
 /** What to do with an instance the account already has under the spec's name. */
 function planExisting(
@@ -122,6 +124,7 @@ function planExisting(
   if (marker !== undefined && have.env?.[PREVIEW_ENV] !== marker)
     return {
       action: 'conflict',
+      foreign: true,
       reason: `an instance of this name exists but is not this preview's (its ${PREVIEW_ENV} is ${have.env?.[PREVIEW_ENV] ? `'${have.env[PREVIEW_ENV]}'` : 'not set'}, this preview is '${marker}'); it is left alone`
     }
   if (!digest)
