@@ -36,7 +36,7 @@ interface Answer {
 }
 
 /** One GET, the whole answer within `ms`: its status, with the body read and dropped. */
-function getOnce(url: URL, ms: number): Promise<Answer> {
+function getOnce(url: URL, ms: number, budgetMs: number): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest
     const req = send(url, {
@@ -44,7 +44,7 @@ function getOnce(url: URL, ms: number): Promise<Answer> {
       headers: { 'user-agent': `${PRODUCT}/${VERSION} health-check`, accept: '*/*' }
     })
     const timer = setTimeout(() => {
-      req.destroy(new Error(`no complete answer within ${ms / 1000} s`))
+      req.destroy(new Error(`no complete answer within ${budgetMs / 1000} s`))
     }, ms)
     req.on('response', (res: IncomingMessage) => {
       // Read to the end (an answer counts only once complete), keeping none of it: the
@@ -68,11 +68,15 @@ function getOnce(url: URL, ms: number): Promise<Answer> {
 }
 
 /** One probe, redirects on the same host followed: a status, or why it has none. */
-async function probeOnce(start: string, ms: number): Promise<{ ok: boolean; detail: string }> {
+async function probeOnce(
+  start: string,
+  ms: number,
+  budgetMs: number
+): Promise<{ ok: boolean; detail: string }> {
   let url = new URL(start)
   const until = Date.now() + ms
   for (let hop = 0; ; hop++) {
-    const answer = await getOnce(url, Math.max(1, until - Date.now()))
+    const answer = await getOnce(url, Math.max(1, until - Date.now()), budgetMs)
     const redirect = answer.status >= 300 && answer.status < 400 && answer.location
     if (!redirect) {
       const ok = answer.status >= 200 && answer.status < 300
@@ -102,7 +106,7 @@ export async function probe(
     const ms = Math.min(probeTimeoutMs, deadline - Date.now())
     if (ms <= 0) return { ok: false, url, detail: 'the run timed out before the first probe' }
     try {
-      const r = await probeOnce(url, ms)
+      const r = await probeOnce(url, ms, probeTimeoutMs)
       if (r.ok) return { ok: true, url, detail: r.detail }
       detail = r.detail
     } catch (err) {

@@ -32,10 +32,6 @@ export interface SpecInput {
   previewEnv?: string[]
 }
 
-/** The keys of `secret-env` lines (a preview's spec may read them: they reach its env anyway). */
-function keysOf(lines: string[]): string[] {
-  return lines.filter((l) => l.indexOf('=') > 0).map((l) => l.slice(0, l.indexOf('=')).trim())
-}
 
 /** Takes the `certificates` section out of a document, unread; returns the names it had. */
 function withoutCertificates(root: PNode): string[] {
@@ -150,12 +146,15 @@ export function loadSpec(input: SpecInput): Spec | undefined {
   }
   let spec: Spec | undefined
   const onSecret = input.onSecret ?? (() => {})
+  // secret-env is the workflow's: its values reach every instance, and the spec may name them.
+  const secrets =
+    specText || hasShorthand(input.shorthand)
+      ? parseKeyValues(input.secretEnv ?? [], 'secret-env', problems, input.env, true)
+      : {}
   const ctx: ReadCtx = {
     problems,
-    env: input.env,
-    scope: input.preview
-      ? previewScope(input.previewEnv ?? [], keysOf(input.secretEnv ?? []))
-      : undefined,
+    env: { ...input.env, ...secrets },
+    scope: input.preview ? previewScope(input.previewEnv ?? [], Object.keys(secrets)) : undefined,
     // A value read through a variable named like a secret is masked wherever it is printed.
     onExpanded: (sub) => {
       if (SECRET_NAME.test(sub.name) && sub.value.trim().length >= 4) onSecret(sub.value.trim())
@@ -177,7 +176,6 @@ export function loadSpec(input: SpecInput): Spec | undefined {
   if (spec) {
     checkSpec(spec, problems)
     resolveCertificates(spec, input.workspace, problems, onSecret)
-    const secrets = parseKeyValues(input.secretEnv ?? [], 'secret-env', problems, input.env, true)
     for (const inst of spec.instances) {
       inst.env = { ...inst.env, ...secrets }
       for (const value of Object.values(inst.env)) maskPrivateKeys(value, onSecret)

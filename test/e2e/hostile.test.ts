@@ -251,9 +251,10 @@ describe('server text is data', () => {
           {
             uuid: '11111111-2222-4333-8444-555555555555',
             name: 'api',
-            state: 'running <img src=x onerror=alert(1)> @octocat [click](https://evil.example) #1',
+            state: 'running',
             image: `nginx@sha256:${'0'.repeat(64)}`,
-            restart_policy: 'never\n::stop-commands::tok\n::error::pwned',
+            restart_policy:
+              'never\n::stop-commands::tok\n::error::pwned <img src=x onerror=alert(1)> @octocat [click](https://evil.example) #1',
             memory_mb: 128,
             env: {},
             service_group: {
@@ -281,7 +282,10 @@ describe('server text is data', () => {
     )
     const lines = r.stdout.split('\n')
     expect(lines.filter((l) => /^::(stop-commands|error::pwned)/.test(l))).toEqual([])
-    expect(r.stdout).toContain('restart_policy never ⏎ ::stop-commands::tok ⏎ ::error::pwned')
+    // Shown, not obeyed: one line, and `::` broken by a zero-width space.
+    expect(r.stdout).toContain(
+      'restart_policy never ⏎ :\u200b:stop-commands:\u200b:tok ⏎ :\u200b:error:\u200b:pwned'
+    )
     expect(r.stdout).toContain("::warning::ignored a domain of 'api' that is not a host name")
     expect(r.outputs.url).toBe('https://ok.fra0.kraft.host')
     expect(r.json('urls')).toEqual(['https://ok.fra0.kraft.host'])
