@@ -32,7 +32,6 @@ export interface SpecInput {
   previewEnv?: string[]
 }
 
-
 /** Takes the `certificates` section out of a document, unread; returns the names it had. */
 function withoutCertificates(root: PNode): string[] {
   if (root.kind !== 'map') return []
