@@ -12,7 +12,8 @@ import type { Instance } from '../../ukc/types.js'
 import type { DeployContext } from '../context.js'
 import { fqdnOf, launch, proveUp, type Launch, type Launched } from '../launch.js'
 import type { Actual } from '../observe.js'
-import { retire, waitBudgetMs } from '../ops.js'
+import { waitBudgetMs } from '../ops.js'
+import { restoreFailed, retireForRecreate } from '../recreate.js'
 import {
   beginRollouts,
   removeLeftovers,
@@ -32,6 +33,8 @@ export interface InstancePlan extends PlanEntry {
   digest?: string
   /** The instance under its name is not this run's to touch (another preview's). */
   foreign?: boolean
+  /** Why it is recreated rather than rolled (it interrupts service). */
+  recreateWhy?: string
 }
 
 /** API defaults, so that leaving a field out of the spec is not a change (ukc-api.md §6.5). */
@@ -103,14 +106,17 @@ export function instanceChanges(
 /** Why an instance must be replaced by recreate rather than a rolling surge, if it must. */
 function recreateReason(want: InstanceSpec, strategy: 'rolling' | 'recreate'): string | undefined {
   if (strategy === 'recreate') return 'strategy: recreate'
-  if (!want.service_group)
-    return 'not in a service group: no traffic to keep serving, so it is stopped, deleted and created'
+  // The volume first: it is the reason two copies cannot run, wherever the instance serves.
   const rw = want.volumes.find((v) => v.name !== undefined && !v.readonly)
   if (rw) return `volume '${rw.name}' is mounted read-write and attaches to one instance at a time`
+  if (!want.service_group) return 'not in a service group: there is no traffic to hand over'
   return undefined
 }
 
-type Verdict = Pick<InstancePlan, 'action' | 'reason' | 'changes' | 'strategy' | 'foreign'>
+type Verdict = Pick<
+  InstancePlan,
+  'action' | 'reason' | 'changes' | 'strategy' | 'foreign' | 'recreateWhy'
+>
 
 /** What to do with an instance the account already has under the spec's name. */
 function planExisting(
@@ -145,7 +151,8 @@ function planExisting(
     action: 'replace',
     changes,
     strategy: why ? 'recreate' : 'rolling',
-    reason: `${changes.join('; ')} — ${why ? `recreate (${why})` : 'rolling: surge instance, then replace in place'}`
+    recreateWhy: why,
+    reason: `${changes.join('; ')} — ${why ? `recreate (${why}): stop, hand over, start under the same name, so service is interrupted; if the new version does not come up, the previous one is restored` : 'rolling: surge instance, then replace in place'}`
   }
 }
 
@@ -184,22 +191,6 @@ function buildable({ plan, progress: { ledger } }: DeployContext): InstancePlan[
     const v = p.spec.volumes.find((m) => m.name !== undefined && ledger.failed('volume', m.name))
     if (v) ledger.fail('instance', p.name, `its volume '${v.name}' was not created`)
     return !v
-  })
-}
-
-/** Replacements that cannot run twice make room first: the old instance goes. */
-async function retireForRecreate(ctx: DeployContext, recreate: InstancePlan[]): Promise<void> {
-  if (recreate.length === 0) return
-  const { client, opts, log, progress } = ctx
-  await log.group(`Retiring ${recreate.length} instance(s) to recreate them`, async () => {
-    const names = recreate.map((p) => p.name)
-    const retired = await retire(client, names, opts.drainTimeoutMs, opts.deadline)
-    for (const name of names.filter((n) => retired.get(n)?.ok === false))
-      progress.ledger.fail(
-        'instance',
-        name,
-        `could not retire the old instance: ${retired.get(name)?.error}`
-      )
   })
 }
 
@@ -274,18 +265,19 @@ async function startStopped({
  */
 export async function applyInstances(ctx: DeployContext): Promise<void> {
   const work = buildable(ctx)
-  const recreate = work.filter((p) => p.action === 'replace' && p.strategy === 'recreate')
   const rollouts = beginRollouts(work.filter((p) => p.strategy === 'rolling'))
-  await retireForRecreate(ctx, recreate)
+  const recreates = await retireForRecreate(
+    ctx,
+    work.filter((p) => p.action === 'replace' && p.strategy === 'recreate')
+  )
   const wait = ctx.opts.wait
   const creates: Launch[] = [
     ...work.filter((p) => p.action === 'create').map((p) => ({ p, name: p.name, wait })),
-    ...recreate
-      .filter((p) => !ctx.progress.ledger.failed('instance', p.name))
-      .map((p) => ({ p, name: p.name, wait })),
+    ...recreates.filter((r) => r.retired).map((r) => ({ p: r.plan, name: r.plan.name, wait })),
     ...rollouts.map(surgeLaunch)
   ]
   const made = await launch(ctx, creates)
+  const launchedAt = Date.now()
   recordCreates(ctx, creates, made)
   surgesLaunched(rollouts, made)
   const fresh = creates.filter((c) => c.name === c.p.name && made.get(c.name)?.running)
@@ -299,6 +291,7 @@ export async function applyInstances(ctx: DeployContext): Promise<void> {
     const d = down.get(name)
     if (d) ctx.progress.ledger.fail('instance', name, d.why, d.state ? { state: d.state } : {})
   }
+  await restoreFailed(ctx, recreates, launchedAt)
   if (rollouts.length > 0) await swap(ctx, rollouts)
   await removeLeftovers(ctx, rollouts)
 }
