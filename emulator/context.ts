@@ -31,6 +31,18 @@ export interface Settings {
   certDelayMs: number
   /** When set, certificate issuance for custom FQDNs ends in `error`. */
   certFailure: boolean
+  /**
+   * [N] A metro that predates `timeout_s` (`--legacy-timeouts`): it refuses the member as
+   * classic does, and takes the deprecated `wait_timeout_ms` / `timeout_ms` (the official CLI's
+   * `timeouts.TryWithFallback` exists for such metros).
+   */
+  legacyTimeouts: boolean
+  /**
+   * Assumption (`--delete-delay-ms`): a delete answers before the instance is gone; it stays
+   * `stopping`, holding its name and volumes, for this long. No public source gives the delay;
+   * the official CLI polls after a delete that did not wait [CLI: instances.go].
+   */
+  deleteDelayMs: number
 }
 
 export interface Ctx {
@@ -61,12 +73,18 @@ export function refuseNewMembers(
   members: readonly string[],
   path = ''
 ): void {
-  if (settings.generation === 'new') return
+  const refused =
+    settings.generation === 'classic'
+      ? members
+      : settings.legacyTimeouts
+        ? members.filter((m) => m === 'timeout_s')
+        : []
+  if (refused.length === 0) return
   const list = Array.isArray(value) ? value : [value]
   list.forEach((item, i) => {
     if (typeof item !== 'object' || item === null) return
     const at = Array.isArray(value) ? `${path}[${i}]` : path
-    for (const key of members)
+    for (const key of refused)
       if (key in item)
         throw new BadRequest(
           `'${at ? `${at}.` : ''}${key}' is not a valid member of ${at || 'the request'}`

@@ -16,13 +16,15 @@ const { values } = parseArgs({
     'latency-ms': { type: 'string', default: '0' },
     token: { type: 'string' },
     'strict-images': { type: 'boolean', default: false },
+    'legacy-timeouts': { type: 'boolean', default: false },
+    'delete-delay-ms': { type: 'string', default: '0' },
     help: { type: 'boolean', default: false }
   }
 })
 
 if (values.help) {
   console.log(
-    'Usage: npm run emulator -- [--port 8080] [--host 127.0.0.1] [--generation classic|new] [--metro fra0|fra] [--boot-delay-ms 30] [--latency-ms 0] [--token T] [--strict-images]'
+    'Usage: npm run emulator -- [--port 8080] [--host 127.0.0.1] [--generation classic|new] [--metro fra0|fra] [--boot-delay-ms 30] [--latency-ms 0] [--token T] [--strict-images] [--legacy-timeouts] [--delete-delay-ms N]'
   )
   process.exit(0)
 }
@@ -39,7 +41,9 @@ const emulator = await startEmulator({
   bootDelayMs: Number(values['boot-delay-ms']),
   latencyMs: Number(values['latency-ms']),
   token: values.token,
-  strictImages: values['strict-images']
+  strictImages: values['strict-images'],
+  legacyTimeouts: values['legacy-timeouts'],
+  deleteDelayMs: Number(values['delete-delay-ms'])
 })
 console.log(`UKC emulator (${emulator.settings.generation} API) listening on ${emulator.baseUrl}`)
 console.log(`Test controls: ${emulator.url}/_emulator (reset, config, images, faults, journal)`)

@@ -44,6 +44,10 @@ export interface EmulatorOptions {
   /** Refuse images that were never pushed (default: register them on first use). */
   strictImages?: boolean
   certDelayMs?: number
+  /** [N] Refuse `timeout_s` like a metro that predates it. */
+  legacyTimeouts?: boolean
+  /** Deleted instances linger this long (state `stopping`, name and volumes held). */
+  deleteDelayMs?: number
 }
 
 export interface EmulatorConfig {
@@ -56,6 +60,9 @@ export interface EmulatorConfig {
   strict_images?: boolean
   /** [N] how long deleted instances are retained; 0 turns retention off. */
   retention_ms?: number
+  /** [N] refuse `timeout_s` like a metro that predates it. */
+  legacy_timeouts?: boolean
+  delete_delay_ms?: number
   token?: string | null
 }
 
@@ -162,7 +169,9 @@ export class Emulator {
       metroDomain: CLASSIC_METROS.test(metro) ? `${metro}.kraft.host` : `${metro}.unikraft.app`,
       strictImages: options.strictImages ?? false,
       certDelayMs: options.certDelayMs ?? 200,
-      certFailure: false
+      certFailure: false,
+      legacyTimeouts: options.legacyTimeouts ?? false,
+      deleteDelayMs: options.deleteDelayMs ?? 0
     }
     this.initialRetentionMs = this.settings.retentionMs
     this.life = new Lifecycle(this.store, this.timing, (inst) => destroyInstance(this.ctx, inst))
@@ -227,6 +236,8 @@ export class Emulator {
     this.journalLog.clear()
     this.settings.certFailure = false
     this.settings.retentionMs = this.initialRetentionMs
+    this.settings.legacyTimeouts = this.options.legacyTimeouts ?? false
+    this.settings.deleteDelayMs = this.options.deleteDelayMs ?? 0
     this.seed()
   }
 
@@ -241,6 +252,8 @@ export class Emulator {
     if (c.retention_ms !== undefined && this.settings.generation === 'new')
       this.settings.retentionMs = c.retention_ms
     if (c.token !== undefined) this.token = c.token ?? undefined
+    if (c.legacy_timeouts !== undefined) this.settings.legacyTimeouts = c.legacy_timeouts
+    if (c.delete_delay_ms !== undefined) this.settings.deleteDelayMs = c.delete_delay_ms
   }
 
   setQuotas(q: { hard?: Partial<Quotas['hard']>; limits?: Partial<Quotas['limits']> }): void {

@@ -27,6 +27,8 @@ export interface VolumeMount {
 export interface InstanceRec {
   uuid: string
   name: string
+  /** A delete answered, but the instance lingers (`--delete-delay-ms`), holding its name. */
+  deleting?: boolean
   created_at: string
   state: InstanceState
   image: string // digest-pinned reference

@@ -490,22 +490,48 @@ function remove(ctx: Ctx, list: ReturnType<typeof deleteItem>[]): Res {
       return { uuid: kept.uuid, name: kept.name, previous_state: 'deleted' }
     }
     const previous = inst.state
+    if (inst.deleting) return { uuid: inst.uuid, name: inst.name, previous_state: previous }
+    if (settings.deleteDelayMs > 0) {
+      lingerThenDestroy(ctx, inst, () => retain(ctx, inst, it.dont_retain))
+      return { uuid: inst.uuid, name: inst.name, previous_state: previous }
+    }
     destroyInstance(ctx, inst)
-    if (settings.retentionMs > 0 && !it.dont_retain)
-      store.retained.set(inst.uuid, {
-        uuid: inst.uuid,
-        name: inst.name,
-        created_at: inst.created_at,
-        image: inst.image,
-        memory_mb: inst.memory_mb,
-        vcpus: inst.vcpus,
-        restart_policy: inst.restart_policy,
-        retained_until: new Date(Date.now() + settings.retentionMs)
-          .toISOString()
-          .replace(/\.\d{3}Z$/, 'Z')
-      })
+    retain(ctx, inst, it.dont_retain)
     return { uuid: inst.uuid, name: inst.name, previous_state: previous }
   })
+}
+
+/** `--delete-delay-ms`: the instance stays `stopping` (name and volumes held), then goes. */
+function lingerThenDestroy(ctx: Ctx, inst: InstanceRec, after: () => void): void {
+  ctx.life.forget(inst)
+  inst.deleting = true
+  if (inst.state !== 'stopping') inst.previous_state = inst.state
+  inst.state = 'stopping'
+  ctx.life.record(inst, 'stopping')
+  const t = setTimeout(() => {
+    if (!ctx.store.instances.has(inst.uuid)) return
+    destroyInstance(ctx, inst)
+    after()
+  }, ctx.settings.deleteDelayMs)
+  t.unref()
+}
+
+/** [N] A deleted instance kept (name taken) until `retained_until`, unless `dont_retain`. */
+function retain(ctx: Ctx, inst: InstanceRec, dontRetain: boolean | undefined): void {
+  const { store, settings } = ctx
+  if (settings.retentionMs > 0 && !dontRetain)
+    store.retained.set(inst.uuid, {
+      uuid: inst.uuid,
+      name: inst.name,
+      created_at: inst.created_at,
+      image: inst.image,
+      memory_mb: inst.memory_mb,
+      vcpus: inst.vcpus,
+      restart_policy: inst.restart_policy,
+      retained_until: new Date(Date.now() + settings.retentionMs)
+        .toISOString()
+        .replace(/\.\d{3}Z$/, 'Z')
+    })
 }
 
 function log(ctx: Ctx, list: ReturnType<typeof logItem>[]): Res {

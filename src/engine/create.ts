@@ -7,7 +7,7 @@ import type { InstanceSpec } from '../spec/schema.js'
 import type { UkcClient } from '../ukc/client.js'
 import { describeItem, type ApiResult } from '../ukc/envelope.js'
 import { ErrorCode, UkcError } from '../ukc/errors.js'
-import { normaliseImageRef } from '../ukc/images.js'
+import { normaliseImageRef, sameImage } from '../ukc/images.js'
 import type { CreateInstanceRequest, Instance } from '../ukc/types.js'
 import type { Logger } from './types.js'
 
@@ -21,6 +21,8 @@ const pause = (attempt: number): Promise<void> => new Promise((r) => setTimeout(
 export interface Created {
   instance?: Instance
   error?: string
+  /** The name is held by an instance that is not what was asked for: left alone. */
+  holder?: Instance
   /** It was there already: why, in words. */
   adopted?: string
   /** This run made it (false when a concurrent run did). */
@@ -64,6 +66,8 @@ export function createRequest(
 export interface NamedCreated<T> {
   value?: T
   error?: string
+  /** The object holding the name, when it is not what was asked for (never adopted). */
+  holder?: T
   /** This run made it (false when a concurrent run did). */
   ours: boolean
   /** It was there already: why, in words. */
@@ -80,7 +84,9 @@ export async function createOnce<T>(
   name: string,
   send: () => Promise<ApiResult<T>>,
   find: () => Promise<T | undefined>,
-  log: Logger
+  log: Logger,
+  /** Why a found object is not the one asked for (undefined: it is, and may be adopted). */
+  unfit: (found: T) => string | undefined = () => undefined
 ): Promise<NamedCreated<T>> {
   for (let attempt = 1; attempt <= CREATE_ATTEMPTS; attempt++) {
     try {
@@ -88,6 +94,8 @@ export async function createOnce<T>(
       if (item?.ok || item?.timedOut) return { value: item.value, ours: true }
       if (item?.code === ErrorCode.AlreadyExists) {
         const found = await find()
+        const why = found && unfit(found)
+        if (why) return { error: why, holder: found, ours: false }
         if (found)
           return {
             value: found,
@@ -103,6 +111,8 @@ export async function createOnce<T>(
         `Creating '${name}' may or may not have worked (${err.message}); looking it up before trying again`
       )
       const found = await find()
+      const why = found && unfit(found)
+      if (why) return { error: why, holder: found, ours: false }
       if (found)
         return {
           value: found,
@@ -114,6 +124,32 @@ export async function createOnce<T>(
     }
   }
   return { error: `the create was not confirmed after ${CREATE_ATTEMPTS} attempts`, ours: false }
+}
+
+/**
+ * Why an instance found under the name is not the one this create asks for, if it is not:
+ * one this run deleted (still going), or one whose image, memory, env (the preview marker
+ * included) or group differ. Only what fits is ever adopted.
+ */
+export function unfitHolder(
+  req: CreateInstanceRequest,
+  have: Instance,
+  deletedHere: ReadonlySet<string>
+): string | undefined {
+  const taken = `its name is taken by instance ${have.uuid}`
+  if (deletedHere.has(have.uuid))
+    return `${taken}, which this run deleted and the platform has not removed yet`
+  const differs: string[] = []
+  if (req.image.includes('@') && !sameImage(req.image, have.image)) differs.push('image')
+  if (req.memory_mb !== undefined && have.memory_mb !== req.memory_mb) differs.push('memory_mb')
+  const env = Object.entries(req.env ?? {})
+  if (env.some(([k, v]) => have.env?.[k] !== v)) differs.push('env')
+  const group =
+    req.service_group && 'name' in req.service_group ? req.service_group.name : undefined
+  if (group !== undefined && have.service_group?.name !== group) differs.push('service_group')
+  return differs.length > 0
+    ? `${taken}, which is not what the spec asks for (${differs.join(', ')} differ); it is left alone`
+    : undefined
 }
 
 export async function safeCreate(
@@ -129,9 +165,10 @@ export async function safeCreate(
       const found = (await client.instances.get([{ name }])).items[0]
       return found?.ok ? found.value : undefined
     },
-    log
+    log,
+    (found) => unfitHolder(req, found, client.instances.deleted)
   )
-  return { instance: r.value, error: r.error, adopted: r.adopted, ours: r.ours }
+  return { instance: r.value, error: r.error, adopted: r.adopted, ours: r.ours, holder: r.holder }
 }
 
 /**

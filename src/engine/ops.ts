@@ -122,6 +122,53 @@ export function retire(
   return byNames(names, (refs) => retireRefs(client, refs, drainMs, deadline))
 }
 
+const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+/**
+ * Until every name is free — its instance gone for good, as a delete that answers before the
+ * platform has removed it leaves it a while — reading all of them in one request per round
+ * (0.25 s, then up to 1 s apart). Answers the names still held at the deadline.
+ */
+export async function untilNamesFree(
+  client: UkcClient,
+  names: string[],
+  deadline: number
+): Promise<string[]> {
+  let held = names
+  for (let round = 0; held.length > 0; round++) {
+    const r = await client.instances.get(held.map((name) => ({ name })))
+    held = held.filter((_, i) => r.items[i]?.ok)
+    if (held.length === 0 || Date.now() + 250 >= deadline) break
+    await pause(Math.min(1000, 250 * (round + 1)))
+  }
+  return held
+}
+
+/**
+ * Retires a set whose names are created again right after (a recreate, a rollout's swap, a
+ * restore): it counts as done only once the names are free, so the create that follows never
+ * meets the instance it replaces.
+ */
+export async function retireForReuse(
+  client: UkcClient,
+  names: string[],
+  drainMs: number,
+  deadline: number
+): Promise<Map<string, Outcome>> {
+  const retired = await retire(client, names, drainMs, deadline)
+  const held = await untilNamesFree(
+    client,
+    names.filter((n) => retired.get(n)?.ok),
+    deadline
+  )
+  for (const name of held)
+    retired.set(name, {
+      ok: false,
+      error: 'it was deleted, but the platform still held its name when the time ran out'
+    })
+  return retired
+}
+
 export interface Crash {
   /** Why, in words: stop reason and exit code. */
   why: string

@@ -12,7 +12,7 @@ import type { Instance } from '../ukc/types.js'
 import type { DeployContext } from './context.js'
 import type { InstancePlan } from './kinds/instance.js'
 import { fqdnOf, launch, proveUp, type Launched } from './launch.js'
-import { logTails, retire } from './ops.js'
+import { logTails, retireForReuse } from './ops.js'
 
 /** How long restoring the previous version may run past the deadline: boot, settle, a check. */
 const RESTORE_WINDOW_MS = 30000
@@ -62,7 +62,7 @@ export async function retireForRecreate(
   const { client, opts, log, progress } = ctx
   return log.group(`Retiring ${plans.length} instance(s) to recreate them`, async () => {
     const stoppedAt = Date.now()
-    const retired = await retire(
+    const retired = await retireForReuse(
       client,
       plans.map((p) => p.name),
       opts.drainTimeoutMs,
@@ -108,7 +108,13 @@ export async function restoreFailed(
 ): Promise<void> {
   const { ledger } = ctx.progress
   const done = recreates.filter((r) => r.retired)
-  const broken = done.filter((r) => ledger.failed('instance', r.plan.name) && r.plan.actual)
+  // A name someone else took in between is theirs: nothing of ours to restore there.
+  const broken = done.filter(
+    (r) =>
+      ledger.failed('instance', r.plan.name) &&
+      !ledger.get('instance', r.plan.name)?.foreign &&
+      r.plan.actual
+  )
   for (const r of done.filter((x) => !broken.includes(x))) noteInterruption(ctx, r, launchedAt)
   if (broken.length === 0) return
   const names = broken.map((r) => r.plan.name)
@@ -116,7 +122,7 @@ export async function restoreFailed(
     const tails = await logTails(ctx.client, names)
     const until = ctx.client.cleanupWindow(RESTORE_WINDOW_MS)
     const inWindow = { ...ctx, opts: { ...ctx.opts, deadline: until } }
-    await retire(ctx.client, names, 0, until)
+    await retireForReuse(ctx.client, names, 0, until)
     const previous = broken.map((r) => ({
       p: {
         ...r.plan,

@@ -10,7 +10,7 @@ import type { DeployContext } from './context.js'
 import { createRequest } from './create.js'
 import type { InstancePlan } from './kinds/instance.js'
 import { fqdnOf, launch, proveUp, type Launch, type Launched } from './launch.js'
-import { logTails, retire, waitFor } from './ops.js'
+import { logTails, retire, retireForReuse, waitFor } from './ops.js'
 
 const SURGE_SUFFIX = /-surge-[0-9a-f]{7}$/
 /** Instance names are at most 121 characters (ukc-api.md): a surge keeps room for its suffix. */
@@ -82,7 +82,12 @@ async function abandon(ctx: DeployContext, broken: Rollout[]): Promise<void> {
 /** The old instances retired (drained first); those that would not go keep their surge beside them. */
 async function retireOld(ctx: DeployContext, ready: Rollout[]): Promise<Rollout[]> {
   const names = ready.map((r) => r.plan.name)
-  const retired = await retire(ctx.client, names, ctx.opts.drainTimeoutMs, ctx.opts.deadline)
+  const retired = await retireForReuse(
+    ctx.client,
+    names,
+    ctx.opts.drainTimeoutMs,
+    ctx.opts.deadline
+  )
   return ready.filter((r) => {
     const outcome = retired.get(r.plan.name)
     if (outcome?.ok) return true

@@ -126,6 +126,19 @@ export interface Dialect {
   refuseCreate(req: CreateInstanceRequest): string | undefined
   /** Why autoscale cannot be configured as the spec asks on this platform (undefined: it can). */
   refuseAutoscale(): string | undefined
+  /**
+   * The same waits in the deprecated millisecond members (`wait_timeout_ms`, `timeout_ms`), for
+   * metros that refuse `timeout_s` (the official CLI's `timeouts.TryWithFallback`).
+   */
+  legacy: Pick<Dialect, 'createInstance' | 'start' | 'wait'>
+}
+
+/**
+ * A refusal of `timeout_s` by a metro that predates it: the official CLI falls back when the
+ * error text has both `timeout_s` and `is not a valid member` [CLI: internal/timeouts].
+ */
+export function refusesTimeoutS(text: string | undefined): boolean {
+  return text !== undefined && text.includes('timeout_s') && text.includes('is not a valid member')
 }
 
 const classic: Dialect = {
@@ -149,7 +162,12 @@ const classic: Dialect = {
   // One object naming the instance autoscale clones (`master`, OpenAPI 0.6.0).
   autoscale: (config) => ({ body: config }),
   refuseCreate: () => undefined,
-  refuseAutoscale: () => undefined
+  refuseAutoscale: () => undefined,
+  legacy: {
+    createInstance: (req) => ({ body: req }),
+    start: (items) => ({ body: items }),
+    wait: (items) => ({ body: items })
+  }
 }
 
 /** `wait_timeout_ms` → `timeout_s`: the new platform's field; the ms one is a deprecated alias. */
@@ -194,6 +212,11 @@ const newPlatform: Dialect = {
     req.scale_to_zero && req.scale_to_zero.policy !== 'off' && req.service_group === undefined
       ? 'scale_to_zero needs a service_group on the new Unikraft Cloud platform (it wakes the instance on traffic to its service); give the instance a service_group, or drop scale_to_zero'
       : undefined,
+  legacy: {
+    createInstance: (req) => ({ body: req }),
+    start: (items) => ({ body: items }),
+    wait: (items) => refQuery(items, (i) => ({ state: i.state, timeout_ms: i.timeout_ms }))
+  },
   refuseAutoscale: () =>
     'autoscale on the new Unikraft Cloud platform clones an instance template, which ukc-deploy does not create yet; configure autoscale with the unikraft CLI, or deploy it to a classic metro (fra0, dal0, sin0, was1)'
 }

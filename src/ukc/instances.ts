@@ -2,7 +2,7 @@
 import { Category } from './category.js'
 import type { ApiResult, ItemResult } from './envelope.js'
 import { ErrorCode } from './errors.js'
-import type { Dialect } from './generation.js'
+import { refusesTimeoutS, type Dialect } from './generation.js'
 import { checkName } from './names.js'
 import { checkRefs, emptyResult, waitingTimeout } from './scope.js'
 import type { Transport } from './transport.js'
@@ -44,9 +44,42 @@ function asGone(item: ItemResult<Instance>): ItemResult<Instance> {
 }
 
 /** Deleting a running instance stops it first; its implicit group and own volumes go with it. */
+type Timed = 'create' | 'start' | 'wait'
+type Waits = Dialect['legacy']
+
 export class InstancesApi extends Category<Instance> {
+  /** Endpoints that refused `timeout_s` in this run: asked in the deprecated members from then on. */
+  private readonly legacy = new Set<Timed>()
+
   constructor(t: Transport, dialect: Dialect) {
     super(t, dialect, 'instances', 'instances')
+  }
+
+  /**
+   * A metro that predates `timeout_s` refuses it ("'timeout_s' is not a valid member"): the
+   * call is sent once more with the deprecated millisecond members, and the endpoint is
+   * remembered, so a run pays the refusal once per endpoint, not on every request.
+   */
+  private async timed<T>(
+    endpoint: Timed,
+    send: (waits: Waits) => Promise<ApiResult<T>>
+  ): Promise<ApiResult<T>> {
+    if (this.legacy.has(endpoint)) return send(this.dialect.legacy)
+    try {
+      const r = await send(this.dialect)
+      if (!refusesTimeoutS(r.message) && !r.items.some((i) => refusesTimeoutS(i.message))) return r
+    } catch (err) {
+      if (!(err instanceof Error) || !refusesTimeoutS(err.message)) throw err
+    }
+    this.legacy.add(endpoint)
+    return send(this.dialect.legacy)
+  }
+
+  /** A wait as the deprecated members take it: the run's own remaining budget, never -1. */
+  private finite(ms: number | undefined): number | undefined {
+    if (ms === undefined || ms >= 0) return ms
+    const left = (this.t.deadline ?? Date.now() + 60000) - Date.now()
+    return Math.max(1000, left)
   }
 
   /**
@@ -63,13 +96,19 @@ export class InstancesApi extends Category<Instance> {
 
   private async createChecked(body: CreateInstanceRequest): Promise<ApiResult<Instance>> {
     const send = (): Promise<ApiResult<Instance>> =>
-      this.t.call({
-        method: 'POST',
-        path: '/instances',
-        body: this.dialect.createInstance(body).body,
-        plural: this.plural,
-        timeoutMs: waitingTimeout(body.wait_timeout_ms)
-      })
+      this.timed('create', (waits) =>
+        this.t.call({
+          method: 'POST',
+          path: '/instances',
+          body: waits.createInstance(
+            waits === this.dialect
+              ? body
+              : { ...body, wait_timeout_ms: this.finite(body.wait_timeout_ms) }
+          ).body,
+          plural: this.plural,
+          timeoutMs: waitingTimeout(body.wait_timeout_ms)
+        })
+      )
     const result = await send()
     if (body.name === undefined || result.items[0]?.code !== ErrorCode.AlreadyExists) return result
     const holder = (await this.listed([{ name: body.name }])).items[0]
@@ -111,22 +150,46 @@ export class InstancesApi extends Category<Instance> {
   }
 
   /** Deletes without retention, so that each name is free again at once. */
-  override delete(refs: readonly ObjectRef[]): Promise<ApiResult<Instance>> {
-    if (refs.length === 0) return Promise.resolve(emptyResult<Instance>())
-    return this.shaped('DELETE', '', this.dialect.deleteInstances(checkRefs(refs)))
+  override async delete(refs: readonly ObjectRef[]): Promise<ApiResult<Instance>> {
+    if (refs.length === 0) return emptyResult<Instance>()
+    const r: ApiResult<Instance> = await this.shaped(
+      'DELETE',
+      '',
+      this.dialect.deleteInstances(checkRefs(refs))
+    )
+    for (const item of r.items) if (item.ok && item.value.uuid) this.deleted.add(item.value.uuid)
+    return r
   }
+
+  /**
+   * Instances this run deleted: a delete may answer before the instance is gone (it can hold
+   * its name a while), and a create answered "name taken" must never adopt one of these.
+   */
+  readonly deleted = new Set<string>()
 
   /** With `wait_timeout_ms`, each start answers once its instance runs. */
   start(items: readonly (ObjectRef & StartItem)[]): Promise<ApiResult<StateChange>> {
     if (items.length === 0) return Promise.resolve(emptyResult<StateChange>())
-    return this.shaped('PUT', '/start', this.dialect.start(checkRefs(items)), {
-      timeoutMs: waitingTimeout(
-        longest(
-          items.map((i) => i.wait_timeout_ms),
-          0
-        )
+    const checked = checkRefs(items)
+    return this.timed('start', (waits) =>
+      this.shaped(
+        'PUT',
+        '/start',
+        waits.start(
+          waits === this.dialect
+            ? checked
+            : checked.map((i) => ({ ...i, wait_timeout_ms: this.finite(i.wait_timeout_ms) }))
+        ),
+        {
+          timeoutMs: waitingTimeout(
+            longest(
+              items.map((i) => i.wait_timeout_ms),
+              0
+            )
+          )
+        }
       )
-    })
+    )
   }
 
   /** Local scope: classic takes options as query parameters (OpenAPI), the new platform a body. */
@@ -158,14 +221,26 @@ export class InstancesApi extends Category<Instance> {
    */
   wait(items: readonly (ObjectRef & WaitItem)[]): Promise<ApiResult<StateChange>> {
     if (items.length === 0) return Promise.resolve(emptyResult<StateChange>())
-    return this.shaped('GET', '/wait', this.dialect.wait(checkRefs(items)), {
-      timeoutMs: waitingTimeout(
-        longest(
-          items.map((i) => i.timeout_ms),
-          -1
-        )
+    const checked = checkRefs(items)
+    return this.timed('wait', (waits) =>
+      this.shaped(
+        'GET',
+        '/wait',
+        waits.wait(
+          waits === this.dialect
+            ? checked
+            : checked.map((i) => ({ ...i, timeout_ms: this.finite(i.timeout_ms ?? -1) }))
+        ),
+        {
+          timeoutMs: waitingTimeout(
+            longest(
+              items.map((i) => i.timeout_ms),
+              -1
+            )
+          )
+        }
       )
-    })
+    )
   }
 
   /** Console output; `offset` < 0 counts from the end, `limit` is at most 16383 bytes. */

@@ -204,7 +204,9 @@ function recordCreates(ctx: DeployContext, creates: Launch[], made: Map<string, 
     const r = made.get(p.name)
     if (!c || !r) continue
     if (!r.instance) {
-      ledger.fail('instance', c.name, `create failed: ${r.error}`)
+      // A name held by something else is a conflict row with the holder, never a success.
+      const holder = r.holder ? { uuid: r.holder.uuid, state: r.holder.state, foreign: true } : {}
+      ledger.fail('instance', c.name, `create failed: ${r.error}`, holder)
       continue
     }
     ledger.fromInstance(c.name, r.instance, {

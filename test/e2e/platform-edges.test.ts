@@ -1,0 +1,145 @@
+/**
+ * The platforms' real edges (issue 26): metros that predate `timeout_s`, deletes that answer
+ * before the instance is gone, and a name taken under a create's feet by something else.
+ */
+import { describe, expect, it } from '@jest/globals'
+import { runAction as runBundled, workspace } from '../../scripts/local-runner.js'
+import { ownerTag } from '../../src/spec/preview.js'
+import { GENERATION, generationInput, itemsOf, useEmulator } from '../support/emulator.js'
+
+const api = useEmulator({ bootDelayMs: 20 })
+const runAction: typeof runBundled = (inputs, opts = {}) =>
+  runBundled(inputs, { ...opts, env: { UKC_SETTLE_MS: '200', ...opts.env } })
+const base = (): Record<string, string> => ({
+  token: 't',
+  'api-url': api.emu.baseUrl,
+  ...generationInput(),
+  timeout: '30'
+})
+const run = (spec: string, inputs: Record<string, string> = {}) =>
+  runAction(
+    { ...base(), spec: 'ukc.yml', ...inputs },
+    { workspace: workspace({ 'ukc.yml': spec }) }
+  )
+
+const grouped = (image: string) => `service_groups:
+  - { name: web, services: [{ port: 443, destination_port: 8080, handlers: [http, tls] }] }
+instances:
+  - { name: api, image: ${image}, service_group: web }
+`
+const alone = (image: string) => `instances:\n  - { name: worker, image: ${image} }\n`
+const instances = async (): Promise<
+  { uuid: string; name: string; image: string; env: Record<string, string> }[]
+> => (await api.call('GET', '/instances')).json.data.instances
+
+const onNew = GENERATION === 'new' ? describe : describe.skip
+
+onNew('a metro that predates timeout_s (--legacy-timeouts)', () => {
+  it('deploy, rollout and delete pay the refusal once per endpoint, and never wait without a bound', async () => {
+    api.emu.configure({ legacy_timeouts: true })
+    api.emu.pushImage('acme/app:1')
+    expect((await run(grouped('acme/app:1'))).code).toBe(0)
+    api.emu.pushImage('acme/app:2')
+    const rollout = await run(grouped('acme/app:2'))
+    expect(rollout.code).toBe(0)
+    expect(rollout.json('instances')[0].action).toBe('replaced')
+    const gone = await run(grouped('acme/app:2'), { command: 'delete' })
+    expect(gone.code).toBe(0)
+    expect(await instances()).toEqual([])
+    const journal = api.emu.journal()
+    // Each run pays at most one refusal per endpoint it uses (create, wait).
+    const refused = journal.filter((e) => e.status === 400)
+    expect(refused.length).toBeGreaterThan(0)
+    expect(refused.length).toBeLessThanOrEqual(6)
+    for (const e of journal.filter((x) => x.status !== 400)) {
+      const waits = itemsOf(e).flatMap((i) =>
+        ['wait_timeout_ms', 'timeout_ms', 'timeout_s']
+          .map((k) => i[k])
+          .filter((v): v is number => typeof v === 'number')
+      )
+      const body = (e.body ?? {}) as Record<string, unknown>
+      if (typeof body.wait_timeout_ms === 'number') waits.push(body.wait_timeout_ms)
+      for (const w of waits) expect(w).toBeGreaterThan(0)
+      expect(JSON.stringify(e.body ?? {}) + e.query).not.toContain('timeout_s')
+    }
+  })
+})
+
+describe('a delete that answers before the instance is gone (--delete-delay-ms)', () => {
+  it('a recreate waits for the name, creates exactly one new instance and never adopts the dying one', async () => {
+    api.emu.pushImage('acme/job:1')
+    expect((await run(alone('acme/job:1'))).code).toBe(0)
+    const [old] = await instances()
+    api.emu.configure({ delete_delay_ms: 2000 })
+    api.emu.pushImage('acme/job:2')
+    api.emu.journalLog.clear()
+    const r = await run(alone('acme/job:2'))
+    expect(r.code).toBe(0)
+    expect(r.json('instances')[0].action).toBe('replaced')
+    expect(
+      api.emu.journal().filter((e) => e.method === 'POST' && e.path === '/v1/instances')
+    ).toHaveLength(1)
+    const now = await instances()
+    expect(now).toHaveLength(1)
+    expect(now[0].uuid).not.toBe(old.uuid)
+    expect(now[0].image).not.toBe(old.image)
+    expect(r.json('instance-uuids')).toEqual([now[0].uuid])
+  })
+
+  it('a rolling swap waits for the real name too', async () => {
+    api.emu.pushImage('acme/app:1')
+    expect((await run(grouped('acme/app:1'))).code).toBe(0)
+    api.emu.configure({ delete_delay_ms: 1500 })
+    api.emu.pushImage('acme/app:2')
+    const r = await run(grouped('acme/app:2'))
+    expect(r.code).toBe(0)
+    expect(r.json('instances')[0].action).toBe('replaced')
+  })
+})
+
+describe('a name taken by something else while the run creates it', () => {
+  it("a racing foreign instance under a preview's name is a conflict row with its UUID, not success", async () => {
+    const tag = ownerTag('acme/widget')
+    const name = `api-pr5-${tag}`
+    await api.call('POST', '/instances', {
+      name,
+      image: 'nginx:latest',
+      env: { UKC_DEPLOY_PREVIEW: 'someone/else#5' }
+    })
+    const [foreign] = await instances()
+    // The run reads the account before the other instance appears (it races in after).
+    api.emu.addFault({
+      method: 'GET',
+      path: '/v1/instances',
+      kind: 'answer',
+      body: { status: 'success', op_time_us: 1, data: { instances: [] } },
+      times: 1
+    })
+    const r = await runAction(
+      { ...base(), spec: 'ukc.yml', comment: 'false' },
+      {
+        workspace: workspace({ 'ukc.yml': 'instances: [{ name: api, image: nginx:latest }]\n' }),
+        eventName: 'pull_request',
+        event: {
+          action: 'opened',
+          number: 5,
+          pull_request: {
+            number: 5,
+            head: { sha: 'a'.repeat(40), repo: { full_name: 'acme/widget' } },
+            base: { repo: { full_name: 'acme/widget' } }
+          }
+        }
+      }
+    )
+    expect(r.code).toBe(1)
+    const row = r.json('instances')[0]
+    expect(row).toMatchObject({ name, action: 'failed', uuid: foreign.uuid })
+    expect(row.error).toContain(`its name is taken by instance ${foreign.uuid}`)
+    expect(row.error).toContain('env differ')
+    expect(r.json('instance-uuids')).toEqual([])
+    expect(r.outputs.url).toBe('')
+    const after = await instances()
+    expect(after).toHaveLength(1)
+    expect(after[0].env.UKC_DEPLOY_PREVIEW).toBe('someone/else#5')
+  })
+})
