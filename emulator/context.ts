@@ -43,6 +43,25 @@ export interface Settings {
    * the official CLI polls after a delete that did not wait [CLI: instances.go].
    */
   deleteDelayMs: number
+  /**
+   * [N] The page a listing answers when the request gives no `count` (`--page-size`, 0: all);
+   * `count` and `from` (the last item's UUID) page it [SDK: core/pagination.js].
+   */
+  pageSize: number
+}
+
+/** [N] One page of a listing: after the item `from` names, at most `count` (else the page size). */
+export function pageOf<T extends { uuid?: unknown }>(
+  settings: Settings,
+  query: URLSearchParams,
+  list: T[]
+): T[] {
+  if (settings.generation !== 'new') return list
+  const from = query.get('from')
+  const start = from ? list.findIndex((x) => x.uuid === from) + 1 : 0
+  if (from && start === 0) return []
+  const count = query.has('count') ? Number(query.get('count')) : settings.pageSize
+  return count > 0 ? list.slice(start, start + count) : list.slice(start)
 }
 
 export interface Ctx {

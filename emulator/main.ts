@@ -18,13 +18,14 @@ const { values } = parseArgs({
     'strict-images': { type: 'boolean', default: false },
     'legacy-timeouts': { type: 'boolean', default: false },
     'delete-delay-ms': { type: 'string', default: '0' },
+    'page-size': { type: 'string', default: '0' },
     help: { type: 'boolean', default: false }
   }
 })
 
 if (values.help) {
   console.log(
-    'Usage: npm run emulator -- [--port 8080] [--host 127.0.0.1] [--generation classic|new] [--metro fra0|fra] [--boot-delay-ms 30] [--latency-ms 0] [--token T] [--strict-images] [--legacy-timeouts] [--delete-delay-ms N]'
+    'Usage: npm run emulator -- [--port 8080] [--host 127.0.0.1] [--generation classic|new] [--metro fra0|fra] [--boot-delay-ms 30] [--latency-ms 0] [--token T] [--strict-images] [--legacy-timeouts] [--delete-delay-ms N] [--page-size N]'
   )
   process.exit(0)
 }
@@ -43,7 +44,8 @@ const emulator = await startEmulator({
   token: values.token,
   strictImages: values['strict-images'],
   legacyTimeouts: values['legacy-timeouts'],
-  deleteDelayMs: Number(values['delete-delay-ms'])
+  deleteDelayMs: Number(values['delete-delay-ms']),
+  pageSize: Number(values['page-size'])
 })
 console.log(`UKC emulator (${emulator.settings.generation} API) listening on ${emulator.baseUrl}`)
 console.log(`Test controls: ${emulator.url}/_emulator (reset, config, images, faults, journal)`)

@@ -48,6 +48,8 @@ export interface EmulatorOptions {
   legacyTimeouts?: boolean
   /** Deleted instances linger this long (state `stopping`, name and volumes held). */
   deleteDelayMs?: number
+  /** [N] The page a listing without `count` answers (0: all). */
+  pageSize?: number
 }
 
 export interface EmulatorConfig {
@@ -63,6 +65,7 @@ export interface EmulatorConfig {
   /** [N] refuse `timeout_s` like a metro that predates it. */
   legacy_timeouts?: boolean
   delete_delay_ms?: number
+  page_size?: number
   token?: string | null
 }
 
@@ -171,7 +174,8 @@ export class Emulator {
       certDelayMs: options.certDelayMs ?? 200,
       certFailure: false,
       legacyTimeouts: options.legacyTimeouts ?? false,
-      deleteDelayMs: options.deleteDelayMs ?? 0
+      deleteDelayMs: options.deleteDelayMs ?? 0,
+      pageSize: options.pageSize ?? 0
     }
     this.initialRetentionMs = this.settings.retentionMs
     this.life = new Lifecycle(this.store, this.timing, (inst) => destroyInstance(this.ctx, inst))
@@ -238,6 +242,7 @@ export class Emulator {
     this.settings.retentionMs = this.initialRetentionMs
     this.settings.legacyTimeouts = this.options.legacyTimeouts ?? false
     this.settings.deleteDelayMs = this.options.deleteDelayMs ?? 0
+    this.settings.pageSize = this.options.pageSize ?? 0
     this.seed()
   }
 
@@ -254,6 +259,7 @@ export class Emulator {
     if (c.token !== undefined) this.token = c.token ?? undefined
     if (c.legacy_timeouts !== undefined) this.settings.legacyTimeouts = c.legacy_timeouts
     if (c.delete_delay_ms !== undefined) this.settings.deleteDelayMs = c.delete_delay_ms
+    if (c.page_size !== undefined) this.settings.pageSize = c.page_size
   }
 
   setQuotas(q: { hard?: Partial<Quotas['hard']>; limits?: Partial<Quotas['limits']> }): void {

@@ -9,7 +9,8 @@ import {
   wantsDetails,
   type Ctx,
   type Req,
-  type Routes
+  type Routes,
+  pageOf
 } from '../context.js'
 import { each, items, listAll, perItem, type Item, type Res } from '../envelope.js'
 import {
@@ -351,10 +352,13 @@ function get(ctx: Ctx, req: Req, refs: Ref[] | undefined): Res {
   const view = (i: InstanceRec): Item =>
     details ? instanceView(ctx, i) : { uuid: i.uuid, name: i.name }
   if (!refs)
-    return listAll('instances', [
-      ...[...ctx.store.instances.values()].map(view),
-      ...[...ctx.store.retained.values()].map((r) => retainedView(r, details))
-    ])
+    return listAll(
+      'instances',
+      pageOf(ctx.settings, req.query, [
+        ...[...ctx.store.instances.values()].map(view),
+        ...[...ctx.store.retained.values()].map((r) => retainedView(r, details))
+      ])
+    )
   return each(
     'instances',
     refs.map((ref) => ({ ref })),

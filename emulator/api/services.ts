@@ -6,7 +6,8 @@ import {
   wantsDetails,
   type Ctx,
   type Req,
-  type Routes
+  type Routes,
+  pageOf
 } from '../context.js'
 import { each, items, listAll, perItem, type Res } from '../envelope.js'
 import {
@@ -72,7 +73,11 @@ async function create(ctx: Ctx, req: Req): Promise<Res> {
 function get(ctx: Ctx, req: Req, refs: Ref[] | undefined): Res {
   const view = (g: Parameters<typeof groupView>[1]) =>
     wantsDetails(req) ? groupView(ctx, g) : { uuid: g.uuid, name: g.name }
-  if (!refs) return listAll('service_groups', [...ctx.store.groups.values()].map(view))
+  if (!refs)
+    return listAll(
+      'service_groups',
+      pageOf(ctx.settings, req.query, [...ctx.store.groups.values()]).map(view)
+    )
   return each(
     'service_groups',
     refs.map((ref) => ({ ref })),

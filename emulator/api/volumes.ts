@@ -7,7 +7,8 @@ import {
   wantsDetails,
   type Ctx,
   type Req,
-  type Routes
+  type Routes,
+  pageOf
 } from '../context.js'
 import { each, items, listAll, perItem, type Res } from '../envelope.js'
 import { volumeView } from '../model.js'
@@ -55,7 +56,11 @@ async function create(ctx: Ctx, req: Req): Promise<Res> {
 function get(ctx: Ctx, req: Req, refs: Ref[] | undefined): Res {
   const view = (v: VolumeRec) =>
     wantsDetails(req) ? volumeView(ctx, v) : { uuid: v.uuid, name: v.name }
-  if (!refs) return listAll('volumes', [...ctx.store.volumes.values()].map(view))
+  if (!refs)
+    return listAll(
+      'volumes',
+      pageOf(ctx.settings, req.query, [...ctx.store.volumes.values()]).map(view)
+    )
   return each(
     'volumes',
     refs.map((ref) => ({ ref })),
