@@ -13,6 +13,12 @@ import type { ObjectRef } from './types.js'
 
 type Extra = Partial<Pick<RequestSpec, 'timeoutMs' | 'query'>>
 
+/**
+ * [N] The page size of a full listing: the official SDK's default, with the last item's UUID
+ * as the next page's `from` and a short page as the end [SDK: core/pagination.js].
+ */
+export const PAGE_SIZE = 100
+
 /** Whether an answered item is about this object (an error item echoes what was asked). */
 function about(item: ItemResult<unknown>, ref: ObjectRef): boolean {
   const v = item.value as { uuid?: string; name?: string } | undefined
@@ -72,9 +78,29 @@ export class Scope {
     extra: Extra = {}
   ): Promise<ApiResult<R>> {
     if (items && items.length === 0) return Promise.resolve(emptyResult<R>())
+    if (method === 'GET' && items === undefined && this.dialect.generation === 'new')
+      return this.pages<R>(endpoint, extra)
     const shaped =
       method === 'GET' ? this.dialect.filter(items as ObjectRef[] | undefined) : { body: items }
     return this.shaped(method, endpoint, shaped, extra)
+  }
+
+  /**
+   * [N] Every object, page by page: a listing answers one page (the platform's default size
+   * when no `count` is given), so an account with more objects than a page is read whole only
+   * by following `from`. A page that fails ends the listing with its answer.
+   */
+  private async pages<R>(endpoint: string, extra: Extra): Promise<ApiResult<R>> {
+    const all: ApiResult<R> = { status: 'success', items: [], timedOut: false }
+    for (let from: string | undefined; ; ) {
+      const query = { ...extra.query, count: String(PAGE_SIZE), ...(from ? { from } : {}) }
+      const page = await this.shaped<R>('GET', endpoint, { query }, extra)
+      all.items.push(...page.items)
+      if (page.status !== 'success') return { ...page, items: all.items }
+      const last = page.items.at(-1)?.value as { uuid?: string } | undefined
+      if (page.items.length < PAGE_SIZE || !last?.uuid) return all
+      from = last.uuid
+    }
   }
 
   /** Global scope with a body and query the dialect shaped; answers in the order given. */

@@ -143,3 +143,54 @@ describe('a name taken by something else while the run creates it', () => {
     expect(after[0].env.UKC_DEPLOY_PREVIEW).toBe('someone/else#5')
   })
 })
+
+onNew('listings are read whole, page by page (--page-size)', () => {
+  it('sweep finds a closed preview that is the 251st instance of the account', async () => {
+    const { startFakeGitHub } = await import('../support/github.js')
+    api.emu.setQuotas({ hard: { instances: 1000, live_instances: 1000 } })
+    for (let i = 0; i < 250; i++)
+      await api.call('POST', '/instances', { name: `other-${i}`, image: 'nginx:latest' })
+    const preview = await runAction(
+      { ...base(), spec: 'ukc.yml', comment: 'false' },
+      {
+        workspace: workspace({ 'ukc.yml': 'instances: [{ name: api, image: nginx:latest }]\n' }),
+        eventName: 'pull_request',
+        event: {
+          action: 'opened',
+          number: 5,
+          pull_request: {
+            number: 5,
+            head: { sha: 'a'.repeat(40), repo: { full_name: 'acme/widget' } },
+            base: { repo: { full_name: 'acme/widget' } }
+          }
+        }
+      }
+    )
+    expect(preview.code).toBe(0)
+    // A listing that reads one page (the server's default of 100 here) misses 151 instances.
+    api.emu.configure({ page_size: 100 })
+    const all = (await api.call('GET', '/instances')).json.data.instances
+    expect(all).toHaveLength(100)
+    const gh = await startFakeGitHub()
+    try {
+      gh.pulls.set(5, 'closed')
+      api.emu.journalLog.clear()
+      const r = await runAction(
+        { ...base(), command: 'sweep', 'github-token': 'gh' },
+        { eventName: 'schedule', env: { GITHUB_API_URL: gh.url, GITHUB_REPOSITORY: 'acme/widget' } }
+      )
+      expect(r.code).toBe(0)
+    } finally {
+      await gh.close()
+    }
+    const listings = api.emu
+      .journal()
+      .filter(
+        (e) => e.method === 'GET' && e.path === '/v1/instances' && e.query.includes('count=100')
+      )
+    expect(listings.length).toBeGreaterThanOrEqual(3)
+    const name = `api-pr5-${ownerTag('acme/widget')}`
+    const left = (await api.call('GET', `/instances?name=${name}`)).json.data.instances
+    expect(left.map((i: { status: string }) => i.status)).toEqual(['error'])
+  })
+})

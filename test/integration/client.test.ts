@@ -500,6 +500,25 @@ describe('the new platform', () => {
     ])
   })
 
+  it('reads a listing longer than a page whole, following the last UUID as the cursor', async () => {
+    fresh.emu.setQuotas({ hard: { instances: 1000, live_instances: 1000 } })
+    fresh.emu.configure({ page_size: 100 })
+    const client = c()
+    for (let i = 0; i < 250; i++)
+      await fresh.call('POST', '/instances', { name: `n-${i}`, image: 'nginx:latest' })
+    fresh.emu.journalLog.clear()
+    const all = await client.instances.get()
+    expect(all.items.map((i) => i.value.name)).toEqual(
+      Array.from({ length: 250 }, (_, i) => `n-${i}`)
+    )
+    const pages = fresh.emu.journal().map((e) => new URLSearchParams(e.query))
+    expect(pages.map((q) => [q.get('count'), q.get('from')])).toEqual([
+      ['100', null],
+      ['100', all.items[99].value.uuid],
+      ['100', all.items[199].value.uuid]
+    ])
+  })
+
   it('reads a tag the image lookup lists nothing for as not found', async () => {
     fresh.emu.addFault({
       method: 'GET',
