@@ -92,7 +92,7 @@ export class Scope {
    */
   private async pages<R>(endpoint: string, extra: Extra): Promise<ApiResult<R>> {
     const all: ApiResult<R> = { status: 'success', items: [], timedOut: false }
-    for (let from: string | undefined; ; ) {
+    for (let from: string | undefined; ;) {
       const query = { ...extra.query, count: String(PAGE_SIZE), ...(from ? { from } : {}) }
       const page = await this.shaped<R>('GET', endpoint, { query }, extra)
       all.items.push(...page.items)
