@@ -48,6 +48,12 @@ export interface Settings {
    * `count` and `from` (the last item's UUID) page it [SDK: core/pagination.js].
    */
   pageSize: number
+  /**
+   * [N] Whether the metro has an image store (`GET /v1/image-store`); an older metro has only
+   * `GET /v1/images` (`--no-image-store`). The official CLI asks the store first, then the
+   * list [CLI: internal/cmd/images.go]; whether a metro can lack the store: assumption.
+   */
+  imageStore: boolean
 }
 
 /** [N] One page of a listing: after the item `from` names, at most `count` (else the page size). */

@@ -19,13 +19,14 @@ const { values } = parseArgs({
     'legacy-timeouts': { type: 'boolean', default: false },
     'delete-delay-ms': { type: 'string', default: '0' },
     'page-size': { type: 'string', default: '0' },
+    'no-image-store': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false }
   }
 })
 
 if (values.help) {
   console.log(
-    'Usage: npm run emulator -- [--port 8080] [--host 127.0.0.1] [--generation classic|new] [--metro fra0|fra] [--boot-delay-ms 30] [--latency-ms 0] [--token T] [--strict-images] [--legacy-timeouts] [--delete-delay-ms N] [--page-size N]'
+    'Usage: npm run emulator -- [--port 8080] [--host 127.0.0.1] [--generation classic|new] [--metro fra0|fra] [--boot-delay-ms 30] [--latency-ms 0] [--token T] [--strict-images] [--legacy-timeouts] [--delete-delay-ms N] [--page-size N] [--no-image-store]'
   )
   process.exit(0)
 }
@@ -45,7 +46,8 @@ const emulator = await startEmulator({
   strictImages: values['strict-images'],
   legacyTimeouts: values['legacy-timeouts'],
   deleteDelayMs: Number(values['delete-delay-ms']),
-  pageSize: Number(values['page-size'])
+  pageSize: Number(values['page-size']),
+  imageStore: !values['no-image-store']
 })
 console.log(`UKC emulator (${emulator.settings.generation} API) listening on ${emulator.baseUrl}`)
 console.log(`Test controls: ${emulator.url}/_emulator (reset, config, images, faults, journal)`)

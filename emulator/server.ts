@@ -50,6 +50,8 @@ export interface EmulatorOptions {
   deleteDelayMs?: number
   /** [N] The page a listing without `count` answers (0: all). */
   pageSize?: number
+  /** [N] Answer `GET /v1/image-store` (default); false: a metro with only `GET /v1/images`. */
+  imageStore?: boolean
 }
 
 export interface EmulatorConfig {
@@ -66,6 +68,7 @@ export interface EmulatorConfig {
   legacy_timeouts?: boolean
   delete_delay_ms?: number
   page_size?: number
+  image_store?: boolean
   token?: string | null
 }
 
@@ -175,7 +178,8 @@ export class Emulator {
       certFailure: false,
       legacyTimeouts: options.legacyTimeouts ?? false,
       deleteDelayMs: options.deleteDelayMs ?? 0,
-      pageSize: options.pageSize ?? 0
+      pageSize: options.pageSize ?? 0,
+      imageStore: options.imageStore ?? true
     }
     this.initialRetentionMs = this.settings.retentionMs
     this.life = new Lifecycle(this.store, this.timing, (inst) => destroyInstance(this.ctx, inst))
@@ -243,6 +247,7 @@ export class Emulator {
     this.settings.legacyTimeouts = this.options.legacyTimeouts ?? false
     this.settings.deleteDelayMs = this.options.deleteDelayMs ?? 0
     this.settings.pageSize = this.options.pageSize ?? 0
+    this.settings.imageStore = this.options.imageStore ?? true
     this.seed()
   }
 
@@ -260,6 +265,7 @@ export class Emulator {
     if (c.legacy_timeouts !== undefined) this.settings.legacyTimeouts = c.legacy_timeouts
     if (c.delete_delay_ms !== undefined) this.settings.deleteDelayMs = c.delete_delay_ms
     if (c.page_size !== undefined) this.settings.pageSize = c.page_size
+    if (c.image_store !== undefined) this.settings.imageStore = c.image_store
   }
 
   setQuotas(q: { hard?: Partial<Quotas['hard']>; limits?: Partial<Quotas['limits']> }): void {

@@ -1,6 +1,6 @@
 /** `/v1/images`: what the registry holds; a tag resolves to a digest (ukc-api.md §10). */
 import { coerceQuery, type Ctx, type Req, type Routes } from '../context.js'
-import { each, listAll, type Res } from '../envelope.js'
+import { each, listAll, requestError, type Res } from '../envelope.js'
 import { imageByReference, normaliseRef, pinned, resolveImage } from '../registry.js'
 import { ItemError, type ImageRec } from '../state.js'
 import { bool, object, str } from '../validate.js'
@@ -81,11 +81,18 @@ function list(ctx: Ctx, req: Req): Res {
 
 /**
  * [C] `GET /v1/images/list` only; [N] `GET /v1/images` (JS SDK) and `/v1/images/list` (the
- * generated Go SDK still uses it, ukc-api.md §10).
+ * generated Go SDK still uses it, ukc-api.md §10), and the metro's image store
+ * `GET /v1/image-store` (JS SDK api/platform/images.gen.js), which holds the same images here.
  */
 export function imageRoutes(ctx: Ctx): Routes {
+  if (ctx.settings.generation !== 'new') return { 'GET /v1/images/list': (req) => list(ctx, req) }
   return {
     'GET /v1/images/list': (req) => list(ctx, req),
-    ...(ctx.settings.generation === 'new' ? { 'GET /v1/images': (req: Req) => list(ctx, req) } : {})
+    'GET /v1/images': (req) => list(ctx, req),
+    // Assumption: an older metro without a store answers as for any unknown endpoint.
+    'GET /v1/image-store': (req) =>
+      ctx.settings.imageStore
+        ? list(ctx, req)
+        : requestError(404, 'No API endpoint /v1/image-store', 3)
   }
 }

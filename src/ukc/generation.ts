@@ -96,6 +96,11 @@ function refQuery<T extends ObjectRef>(
 
 export interface ImageLookup {
   path: string
+  /**
+   * [N] Where to ask when `path` lists nothing for a tag or does not exist on this metro: the
+   * official CLI tries the metro's image store first, then its image list [CLI: images.go].
+   */
+  fallback?: string
   /** One request per tag on the new platform (its `tag` filter takes one value). */
   requests(tags: readonly string[]): Shaped[]
   /** The pinned reference in an answered image item. */
@@ -200,7 +205,8 @@ const newPlatform: Dialect = {
   },
   deleteOne: () => ({ body: { dont_retain: true } }),
   images: {
-    path: '/images',
+    path: '/image-store',
+    fallback: '/images',
     requests: (tags) => tags.map((tag) => ({ query: { tag } })),
     pinOf: (item) => (typeof item.url === 'string' ? item.url : undefined)
   },

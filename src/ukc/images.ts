@@ -1,7 +1,7 @@
 /** Images (ukc-api.md §10): what a tag points to, so a deploy can tell a new digest from an old one. */
 import { describeItem, type ApiResult, type ItemResult } from './envelope.js'
 import { ErrorCode, UkcError } from './errors.js'
-import type { Dialect } from './generation.js'
+import type { Dialect, Shaped } from './generation.js'
 import type { Transport } from './transport.js'
 import type { Image } from './types.js'
 
@@ -92,29 +92,54 @@ export class ImagesApi {
     })
   }
 
+  /** Set once a metro answered that it has no image store (an older metro): not asked again. */
+  private noImageStore = false
+
   /**
    * Looks up tags, answered in the order given: classic in one request (`{tag}` is what the
    * classic SDK sends, images/image_get.go), the new platform one `?tag=` request each.
    */
   async lookup(tags: readonly string[]): Promise<ApiResult<Image>> {
-    const { path, requests } = this.dialect.images
     const wanted = tags.map(normaliseImageRef)
-    const shapes = requests(wanted)
-    const answers = await Promise.all(
-      shapes.map((shaped) => this.t.call<Image>({ method: 'GET', path, ...shaped, plural: P }))
-    )
+    const shapes = this.dialect.images.requests(wanted)
     // One request a tag (the new platform; classic with one tag): its first image, or — when
     // it lists none — a tag not found. Classic answers a batch in the order asked.
     const items =
       shapes.length === wanted.length
-        ? answers.map((a, i) => a.items[0] ?? notFound(wanted[i]))
-        : answers.flatMap((a) => a.items)
+        ? await Promise.all(
+            shapes.map(async (shaped, i) => (await this.first(shaped)) ?? notFound(wanted[i]))
+          )
+        : (await this.ask(this.dialect.images.path, shapes[0])).items
     const failed = items.filter((i) => !i.ok).length
     return {
       status: failed === 0 ? 'success' : failed === items.length ? 'error' : 'partial_success',
       items,
       timedOut: false
     }
+  }
+
+  private ask(path: string, shaped: Shaped): Promise<ApiResult<Image>> {
+    return this.t.call<Image>({ method: 'GET', path, ...shaped, plural: P })
+  }
+
+  /**
+   * The first image one lookup answers: from the image store, and where it lists none (or the
+   * metro has none), from the fallback; the fallback's answer wins when both fail.
+   */
+  private async first(shaped: Shaped): Promise<ItemResult<Image> | undefined> {
+    const { path, fallback } = this.dialect.images
+    if (!fallback) return (await this.ask(path, shaped)).items[0]
+    let stored: ItemResult<Image> | undefined
+    if (!this.noImageStore) {
+      try {
+        stored = (await this.ask(path, shaped)).items[0]
+      } catch (err) {
+        if (!(err instanceof UkcError && (err.status === 404 || err.status === 405))) throw err
+        this.noImageStore = true
+      }
+      if (stored?.ok && this.dialect.images.pinOf(stored.value)) return stored
+    }
+    return (await this.ask(fallback, shaped)).items[0] ?? stored
   }
 
   /**
@@ -138,17 +163,25 @@ export class ImagesApi {
     tags.forEach((tag, i) => {
       const item = result.items[i]
       const pin = item.ok ? this.dialect.images.pinOf(item.value) : undefined
-      out.set(
-        tag,
-        pin
-          ? { digest: pinOf(tag, pin) }
-          : {
-              error: item.ok
-                ? `the image lookup answered no digest (does the endpoint speak the other API generation than ${this.dialect.generation}?)`
-                : describeItem(item)
-            }
-      )
+      out.set(tag, !item.ok ? { error: describeItem(item) } : this.pinned(tag, pin))
     })
     return out
+  }
+
+  /**
+   * What a lookup's answer pins the tag to: only a `sha256:` digest pins an image, so an answer
+   * without one (a URL with only a tag, another generation's shape) is an error naming the image.
+   */
+  private pinned(tag: string, answered: string | undefined): { digest?: string; error?: string } {
+    if (answered === undefined)
+      return {
+        error: `the image lookup answered no digest for '${tag}' (does the endpoint speak the other API generation than ${this.dialect.generation}?)`
+      }
+    const digest = digestOf(answered) ?? (answered.startsWith('sha256:') ? answered : undefined)
+    if (!digest?.startsWith('sha256:'))
+      return {
+        error: `the image lookup answered '${answered}' for '${tag}', which has no @sha256: digest, so the image cannot be pinned; push the image again or name it by digest (repo@sha256:…)`
+      }
+    return { digest: pinOf(tag, answered) }
   }
 }

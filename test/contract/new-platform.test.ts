@@ -43,7 +43,8 @@ describe('the contract derived from @unikraft/cloud', () => {
       'POST /v1/volumes',
       'POST /v1/certificates',
       'POST /v1/services/autoscale',
-      'GET /v1/images'
+      'GET /v1/images',
+      'GET /v1/image-store'
     ])
       expect(keys).toContain(key)
   })
@@ -79,6 +80,7 @@ describe('the contract derived from @unikraft/cloud', () => {
       ['PUT', '/v1/instances/start', [{ name: 'a', timeout_s: 5 }], ''],
       ['GET', '/v1/instances/wait', undefined, '?uuid=u&name=a&state=running&timeout_s=3'],
       ['GET', '/v1/images', undefined, '?tag=acme/api:1'],
+      ['GET', '/v1/image-store', undefined, '?tag=acme/api:1'],
       [
         'POST',
         '/v1/services/autoscale',
@@ -229,7 +231,7 @@ describe('every request the client builds for the new platform, and every answer
       'POST /v1/services',
       'POST /v1/volumes',
       'POST /v1/instances',
-      'GET /v1/images',
+      'GET /v1/image-store',
       'GET /v1/instances/wait',
       'PUT /v1/instances/stop',
       'PUT /v1/instances/start',

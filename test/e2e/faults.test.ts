@@ -43,7 +43,7 @@ describe('reads, waits, stops and deletes are retried', () => {
     api.emu.addFault({ method: 'GET', path: '/v1/instances', kind: 'rate_limit', retry_after_s: 1 })
     api.emu.addFault({ method: 'GET', path: '/v1/services', kind: 'status', status: 503, times: 3 })
     api.emu.addFault({ method: 'GET', path: '/v1/volumes', kind: 'reset' })
-    const images = GENERATION === 'new' ? '/v1/images' : '/v1/images/list'
+    const images = GENERATION === 'new' ? '/v1/image-store' : '/v1/images/list'
     api.emu.addFault({ method: 'GET', path: images, kind: 'malformed' })
     api.emu.addFault({ method: 'GET', path: '/v1/volumes', kind: 'html' })
     api.emu.addFault({ method: 'GET', path: '/v1/volumes', kind: 'status', status: 500 })

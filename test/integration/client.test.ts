@@ -519,13 +519,17 @@ describe('the new platform', () => {
     ])
   })
 
-  it('reads a tag the image lookup lists nothing for as not found', async () => {
+  const answerImages = (path: string, images: object[]): void =>
     fresh.emu.addFault({
       method: 'GET',
-      path: '/v1/images',
+      path,
       kind: 'answer',
-      body: { status: 'success', op_time_us: 1, data: { images: [] } }
+      body: { status: 'success', op_time_us: 1, data: { images } }
     })
+
+  it('reads a tag the image lookup lists nothing for as not found', async () => {
+    answerImages('/v1/image-store', [])
+    answerImages('/v1/images', [])
     // One tag a request: the fault meets exactly this one.
     const gone = await c().images.resolve(['acme/gone:1'])
     expect(gone.get('acme/gone:1')).toEqual({
@@ -533,5 +537,44 @@ describe('the new platform', () => {
     })
     const found = await c().images.resolve(['nginx:latest'])
     expect(found.get('nginx:latest')?.digest).toMatch(/^nginx@sha256:/)
+  })
+
+  it('asks the image store first, then the image list when the store lists nothing', async () => {
+    const client = c()
+    fresh.emu.journalLog.clear()
+    expect((await client.images.resolve(['nginx:latest'])).get('nginx:latest')?.digest).toMatch(
+      /^nginx@sha256:/
+    )
+    expect(fresh.emu.journal().map((e) => e.path)).toEqual(['/v1/image-store'])
+    answerImages('/v1/image-store', [])
+    fresh.emu.journalLog.clear()
+    expect((await client.images.resolve(['nginx:latest'])).get('nginx:latest')?.digest).toMatch(
+      /^nginx@sha256:/
+    )
+    expect(fresh.emu.journal().map((e) => e.path)).toEqual(['/v1/image-store', '/v1/images'])
+  })
+
+  it('falls back to the image list on a metro with no image store, and asks the store once', async () => {
+    fresh.emu.configure({ image_store: false })
+    const client = c()
+    fresh.emu.journalLog.clear()
+    const got = await client.images.resolve(['nginx:latest'])
+    expect(got.get('nginx:latest')?.digest).toMatch(/^nginx@sha256:/)
+    await client.images.resolve(['nginx:1.25'])
+    expect(fresh.emu.journal().map((e) => [e.path, e.status])).toEqual([
+      ['/v1/image-store', 404],
+      ['/v1/images', 200],
+      ['/v1/images', 200]
+    ])
+  })
+
+  it('refuses to pin an image whose answered URL has no sha256 digest, naming the image', async () => {
+    answerImages('/v1/image-store', [{ url: 'oci://unikraft.io/acme/app:1', tags: ['1'] }])
+    const got = await c().images.resolve(['acme/app:1'])
+    expect(got.get('acme/app:1')).toEqual({
+      error: expect.stringMatching(
+        /^the image lookup answered 'oci:\/\/unikraft.io\/acme\/app:1' for 'acme\/app:1', which has no @sha256: digest/
+      )
+    })
   })
 })
