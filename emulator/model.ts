@@ -310,6 +310,27 @@ export function instanceView(ctx: Ctx, inst: InstanceRec): Record<string, unknow
   return view
 }
 
+/**
+ * Why a volume cannot take one more mount (code 15, as kraftkit reports a second attach), or
+ * undefined. `rwo`: one instance at a time (classic volumes too). `rox`: any number of
+ * read-only mounts [SDK: models `access_mode`; docs: volumes.mdx]; a read-write mount of one
+ * only alone (assumption: the docs say "read-only many" and no more).
+ */
+export function attachRefusal(ctx: Ctx, vol: VolumeRec, readonly: boolean): string | undefined {
+  if (vol.attached_to.length === 0) return undefined
+  if (ctx.settings.generation === 'new' && vol.access_mode === 'rox') {
+    const writer = vol.attached_to.some(
+      (u) =>
+        ctx.store.instances.get(u)?.volumes.find((m) => m.uuid === vol.uuid)?.readonly === false
+    )
+    if (readonly && !writer) return undefined
+    return `Volume '${vol.name}' (access mode rox) is attached to another instance; only read-only mounts can share it`
+  }
+  return ctx.settings.generation === 'new'
+    ? `Volume '${vol.name}' is attached to another instance (access mode rwo: one at a time)`
+    : `Volume '${vol.name}' is attached to another instance`
+}
+
 export function volumeView(ctx: Ctx, vol: VolumeRec): Record<string, unknown> {
   return {
     uuid: vol.uuid,
@@ -327,6 +348,8 @@ export function volumeView(ctx: Ctx, vol: VolumeRec): Record<string, unknown> {
       })),
     persistent: vol.persistent,
     // [N] model `Volume.quota_policy` (required there; classic has none).
-    ...(ctx.settings.generation === 'new' ? { quota_policy: 'static' } : {})
+    ...(ctx.settings.generation === 'new'
+      ? { quota_policy: 'static', access_mode: vol.access_mode }
+      : {})
   }
 }

@@ -105,6 +105,8 @@ export interface VolumeRec {
   size_mb: number
   attached_to: string[] // instance uuids
   persistent: boolean
+  /** [N] `rwo` (default): one instance at a time; `rox`: any number, read-only. */
+  access_mode: 'rwo' | 'rox'
 }
 
 export interface CertificateRec {

@@ -14,6 +14,7 @@ import {
 } from '../context.js'
 import { each, items, listAll, perItem, type Item, type Res } from '../envelope.js'
 import {
+  attachRefusal,
   checkLimits,
   checkServices,
   destroyInstance,
@@ -220,9 +221,9 @@ async function create(ctx: Ctx, req: Req): Promise<Res> {
     const existing = mounts
       .filter((m) => m.ref)
       .map((m) => ({ mount: m, vol: store.volume(m.ref!) }))
-    for (const { vol } of existing) {
-      if (vol.attached_to.length > 0)
-        throw new ItemError(15, `Volume '${vol.name}' is attached to another instance`)
+    for (const { mount, vol } of existing) {
+      const refused = attachRefusal(ctx, vol, mount.readonly)
+      if (refused) throw new ItemError(15, refused)
     }
     if (existing.length > 0 && count > 1)
       throw new ItemError(15, 'An existing volume cannot be attached to several replicas')
@@ -295,7 +296,8 @@ async function create(ctx: Ctx, req: Req): Promise<Res> {
           created_at: now(),
           size_mb: m.size_mb!,
           attached_to: [],
-          persistent: false
+          persistent: false,
+          access_mode: 'rwo'
         }
         store.volumes.set(vol.uuid, vol)
         inst.owned_volumes.push(vol.uuid)

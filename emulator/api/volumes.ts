@@ -8,21 +8,29 @@ import {
   type Ctx,
   type Req,
   type Routes,
-  pageOf
+  pageOf,
+  refuseNewMembers
 } from '../context.js'
 import { each, items, listAll, perItem, type Res } from '../envelope.js'
-import { volumeView } from '../model.js'
+import { attachRefusal, volumeView } from '../model.js'
 import { ItemError, now, randomAlnum, type InstanceRec, type VolumeRec } from '../state.js'
 import { BadRequest, bool, int, object, objectName, ref, str, type Ref } from '../validate.js'
 
-const createShape = object({ name: objectName, size_mb: int({ min: 1, max: 1048576 }) }, [
-  'size_mb'
-])
+const createShape = object(
+  {
+    name: objectName,
+    size_mb: int({ min: 1, max: 1048576 }),
+    // [N] model `CreateVolumeRequest.access_mode`; `rwx` needs virtiofs, not modelled here.
+    access_mode: str({ oneOf: ['rwo', 'rox'] })
+  },
+  ['size_mb']
+)
 const attachOptions = { attach_to: ref, at: str(), readonly: bool }
 const detachOptions = { from: ref }
 const MOUNT_RE = /^(\/[ a-zA-Z0-9._-]*)+$/
 
 async function create(ctx: Ctx, req: Req): Promise<Res> {
+  refuseNewMembers(ctx.settings, req.body, ['access_mode'])
   const list = Array.isArray(req.body)
     ? req.body.map((b, i) => createShape(b, `[${i}]`))
     : [createShape(req.body, '')]
@@ -43,7 +51,8 @@ async function create(ctx: Ctx, req: Req): Promise<Res> {
           created_at: now(),
           size_mb: body.size_mb!,
           attached_to: [],
-          persistent: true
+          persistent: true,
+          access_mode: body.access_mode === 'rox' ? 'rox' : 'rwo'
         }
         store.volumes.set(vol.uuid, vol)
         return { uuid: vol.uuid, name: vol.name, state: 'available' }
@@ -104,8 +113,8 @@ function attach(
   return each('volumes', list, (it) => {
     const vol = ctx.store.volume(it.ref)
     const inst = ctx.store.instance(it.attach_to!)
-    if (vol.attached_to.length > 0)
-      throw new ItemError(15, `Volume '${vol.name}' is already attached`)
+    const refused = attachRefusal(ctx, vol, it.readonly ?? false)
+    if (refused) throw new ItemError(15, refused)
     mustBeStopped(inst, 'attach a volume')
     if (inst.volumes.some((m) => m.at === it.at))
       throw new ItemError(7, `Instance '${inst.name}' already has a volume at '${it.at}'`)

@@ -78,6 +78,10 @@ function reportPlan({ plan, progress: { ledger, notes } }: DeployContext): void 
 
 export async function deploy(run: RunContext, spec: Spec): Promise<void> {
   const actual = await run.log.group('Reading the current state', () => observe(run.client, spec))
+  if (actual.autoscaleUnread)
+    run.progress.notes.push(
+      `autoscale could not be read (${actual.autoscaleUnread}); the spec configures none, so the deploy went on without it`
+    )
   const plan = planDeploy(spec, actual, run.opts.strategy, run.client.dialect)
   if (plan.blockers.length > 0) throw new DeployBlocked(plan.blockers)
   const entries = planEntries(plan)

@@ -22,6 +22,11 @@ export interface Actual {
   autoscale: Map<string, AutoscaleConfig>
   /** Every instance name in the account (a leftover surge is found by its name). */
   instanceNames: string[]
+  /**
+   * Why autoscale could not be read, where the spec configures none (an account without
+   * autoscale may refuse the read): the deploy goes on without it and says so.
+   */
+  autoscaleUnread?: string
 }
 
 /** Found objects by name; "not found" is an answer, any other item error is not. */
@@ -59,9 +64,7 @@ export async function observe(client: UkcClient, spec: Spec): Promise<Actual> {
       client.volumes.get(volumeNames.map((name) => ({ name }))),
       client.images.resolve(images),
       client.certificates.get(certificateNames.map((name) => ({ name }))),
-      specGroups.length > 0
-        ? client.autoscale.get(specGroups.map((name) => ({ name })))
-        : Promise.resolve(undefined),
+      readAutoscale(client, spec, specGroups),
       client.instances.get(undefined, { details: false })
     ])
   const digests = new Map<string, string | undefined>()
@@ -77,8 +80,27 @@ export async function observe(client: UkcClient, spec: Spec): Promise<Actual> {
     digests,
     imageErrors,
     certificates: byName(certificates, 'certificates'),
-    autoscale: autoscale ? autoscaleByName(autoscale) : new Map(),
-    instanceNames: listing.items.filter((i) => i.ok).map((i) => i.value.name)
+    autoscale: autoscale instanceof Map ? autoscale : new Map(),
+    instanceNames: listing.items.filter((i) => i.ok).map((i) => i.value.name),
+    autoscaleUnread: typeof autoscale === 'string' ? autoscale : undefined
+  }
+}
+
+/**
+ * The autoscale of the spec's groups. A refused read fails the deploy only where the spec
+ * configures autoscale: otherwise it is what the deploy could not tell (a string saying why).
+ */
+async function readAutoscale(
+  client: UkcClient,
+  spec: Spec,
+  groups: string[]
+): Promise<Map<string, AutoscaleConfig> | string | undefined> {
+  if (groups.length === 0) return undefined
+  try {
+    return autoscaleByName(await client.autoscale.get(groups.map((name) => ({ name }))))
+  } catch (err) {
+    if (!(err instanceof UkcError) || spec.service_groups.some((g) => g.autoscale)) throw err
+    return err.message
   }
 }
 

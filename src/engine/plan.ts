@@ -54,17 +54,24 @@ function missingReferences(spec: Spec, actual: Actual): string[] {
 }
 
 /** What the API this client speaks refuses that the spec would send (ukc/generation.ts). */
-export type PlatformRules = Pick<Dialect, 'refuseCreate' | 'refuseAutoscale'>
+export type PlatformRules = Pick<
+  Dialect,
+  'refuseCreate' | 'refuseAutoscale' | 'refuseVolume' | 'sharesReadOnlyVolumes'
+>
 
 const WRITES: readonly string[] = ['create', 'replace']
 
 /** The writes this plan makes that the platform would refuse, said before any of them is sent. */
 function platformRefusals(
-  instances: InstancePlan[],
-  autoscale: AutoscalePlan[],
+  { instances, autoscale, volumes }: Pick<DeployPlan, 'instances' | 'autoscale' | 'volumes'>,
   rules: PlatformRules
 ): string[] {
   const out: string[] = []
+  // Every volume of the spec, made or not: a field the platform lacks is refused either way.
+  for (const p of volumes) {
+    const why = rules.refuseVolume({ name: p.name, size_mb: p.sizeMb, access_mode: p.accessMode })
+    if (why) out.push(`volume '${p.name}': ${why}`)
+  }
   for (const p of instances.filter((x) => WRITES.includes(x.action))) {
     const why = rules.refuseCreate(createRequest(p.spec, p.digest))
     if (why) out.push(`instance '${p.name}': ${why}`)
@@ -82,13 +89,14 @@ export function planDeploy(
   strategy: 'rolling' | 'recreate',
   rules?: PlatformRules
 ): DeployPlan {
-  const instances = planInstances(spec, actual, strategy)
+  const instances = planInstances(spec, actual, strategy, rules?.sharesReadOnlyVolumes)
   const replaced = new Set(instances.filter((p) => p.action === 'replace').map((p) => p.name))
   const autoscale = planAutoscale(spec, actual, replaced)
+  const volumes = planVolumes(spec, actual)
   return {
     certificates: planCertificates(spec, actual),
     groups: planGroups(spec, actual),
-    volumes: planVolumes(spec, actual),
+    volumes,
     instances,
     autoscale,
     leftovers: leftoverSurges(
@@ -97,7 +105,7 @@ export function planDeploy(
     ),
     blockers: [
       ...missingReferences(spec, actual),
-      ...(rules ? platformRefusals(instances, autoscale, rules) : [])
+      ...(rules ? platformRefusals({ instances, autoscale, volumes }, rules) : [])
     ]
   }
 }

@@ -82,7 +82,9 @@ export function checkSpec(spec: Spec, problems: Problems): void {
       problems.add(g.where, `port ${dup} is published twice`, `service_groups.${g.name}`)
   }
 
-  const mountedBy = new Map<string, string>()
+  const mountedBy = new Map<string, { name: string; readonly: boolean }>()
+  const sharedReadOnly = (volume: string): boolean =>
+    spec.volumes.some((v) => v.name === volume && v.access_mode === 'rox')
   for (const inst of spec.instances) {
     const path = `instances.${inst.name}`
     if (inst.replica_of) {
@@ -108,13 +110,18 @@ export function checkSpec(spec: Spec, problems: Problems): void {
     for (const m of inst.volumes) {
       if (m.name === undefined) continue
       const other = mountedBy.get(m.name)
-      if (other && other !== inst.name)
+      // A rox volume takes read-only mounts from several instances; every other one, one.
+      if (
+        other &&
+        other.name !== inst.name &&
+        !(sharedReadOnly(m.name) && m.readonly && other.readonly)
+      )
         problems.add(
           inst.where,
-          `volume '${m.name}' is also mounted by '${other}'; a volume attaches to one instance at a time`,
+          `volume '${m.name}' is also mounted by '${other.name}'; a volume attaches to one instance at a time, unless it is made with access_mode: rox and every mount is readonly`,
           path
         )
-      mountedBy.set(m.name, inst.name)
+      mountedBy.set(m.name, { name: inst.name, readonly: m.readonly })
     }
   }
 }

@@ -69,9 +69,18 @@ export interface CertificateSpec {
   where: Where
 }
 
+/**
+ * [N] How many instances may attach a volume (new-platform-primitives.md: `rwo` one, the
+ * default; `rox` any number, read-only). The classic API attaches one instance at a time.
+ */
+export const ACCESS_MODES = ['rwo', 'rox'] as const
+export type AccessMode = (typeof ACCESS_MODES)[number]
+
 export interface VolumeSpec {
   name: string
   size_mb: number
+  /** Undefined: the platform's default (`rwo`). */
+  access_mode?: AccessMode
   where: Where
 }
 
@@ -295,7 +304,14 @@ const certificate = obj(
   'a certificate'
 )
 
-const volume = obj({ name: req(name), size_mb: req(int({ min: 1, max: 1048576 })) }, 'a volume')
+const volume = obj(
+  {
+    name: req(name),
+    size_mb: req(int({ min: 1, max: 1048576 })),
+    access_mode: opt(str({ oneOf: ACCESS_MODES }))
+  },
+  'a volume'
+)
 
 const mountReader = obj(
   {
@@ -419,6 +435,7 @@ export function readSpec(root: PNode, source: string, ctx: ReadCtx): Spec | unde
     volumes: (doc.volumes ?? []).map((v) => ({
       name: v.name!,
       size_mb: v.size_mb!,
+      ...(v.access_mode ? { access_mode: v.access_mode as AccessMode } : {}),
       where: v.where
     })),
     instances: (doc.instances ?? []).flatMap((i) => {

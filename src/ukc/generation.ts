@@ -13,6 +13,7 @@ import { aboutField, FieldError } from '../fields.js'
 import type {
   AutoscaleConfigRequest,
   CreateInstanceRequest,
+  CreateVolumeRequest,
   Image,
   LogItem,
   ObjectRef,
@@ -131,6 +132,13 @@ export interface Dialect {
   refuseCreate(req: CreateInstanceRequest): string | undefined
   /** Why autoscale cannot be configured as the spec asks on this platform (undefined: it can). */
   refuseAutoscale(): string | undefined
+  /** Why this platform would refuse a volume create as the spec asks (undefined: it takes it). */
+  refuseVolume(req: CreateVolumeRequest): string | undefined
+  /**
+   * Whether several instances may mount one volume read-only at once (a `rox` volume, [N]):
+   * then a read-only mount does not stop a rolling surge. Classic attaches one at a time.
+   */
+  readonly sharesReadOnlyVolumes: boolean
   /**
    * The same waits in the deprecated millisecond members (`wait_timeout_ms`, `timeout_ms`), for
    * metros that refuse `timeout_s` (the official CLI's `timeouts.TryWithFallback`).
@@ -168,6 +176,11 @@ const classic: Dialect = {
   autoscale: (config) => ({ body: config }),
   refuseCreate: () => undefined,
   refuseAutoscale: () => undefined,
+  refuseVolume: (req) =>
+    req.access_mode !== undefined && req.access_mode !== 'rwo'
+      ? `access_mode '${req.access_mode}' is a field of the new Unikraft Cloud platform; the classic API has no access modes and attaches a volume to one instance at a time, so drop access_mode`
+      : undefined,
+  sharesReadOnlyVolumes: false,
   legacy: {
     createInstance: (req) => ({ body: req }),
     start: (items) => ({ body: items }),
@@ -224,7 +237,9 @@ const newPlatform: Dialect = {
     wait: (items) => refQuery(items, (i) => ({ state: i.state, timeout_ms: i.timeout_ms }))
   },
   refuseAutoscale: () =>
-    'autoscale on the new Unikraft Cloud platform clones an instance template, which ukc-deploy does not create yet; configure autoscale with the unikraft CLI, or deploy it to a classic metro (fra0, dal0, sin0, was1)'
+    'autoscale on the new Unikraft Cloud platform clones an instance template, which ukc-deploy does not create yet; configure autoscale with the unikraft CLI, or deploy it to a classic metro (fra0, dal0, sin0, was1)',
+  refuseVolume: () => undefined,
+  sharesReadOnlyVolumes: true
 }
 
 export function dialectOf(generation: ApiGeneration): Dialect {

@@ -159,6 +159,8 @@ export interface ServiceGroup {
 export interface CreateVolumeRequest {
   name?: string
   size_mb: number
+  /** [N] only: `rwo` (default) or `rox` (read-only by many). */
+  access_mode?: 'rwo' | 'rox'
 }
 
 export type VolumeState =
@@ -173,6 +175,8 @@ export interface Volume {
   attached_to?: { uuid: string; name: string }[]
   mounted_by?: { uuid: string; name: string; readonly: boolean }[]
   persistent?: boolean
+  /** [N] only. */
+  access_mode?: 'rwo' | 'rox' | 'rwx'
 }
 
 export interface AttachItem {

@@ -194,3 +194,27 @@ onNew('listings are read whole, page by page (--page-size)', () => {
     expect(left.map((i: { status: string }) => i.status)).toEqual(['error'])
   })
 })
+
+describe('an account without autoscale', () => {
+  it('deploys a spec with service groups but no autoscale, item refusals and all', async () => {
+    api.emu.configure({ autoscale_enabled: false })
+    const r = await run(grouped('nginx:latest'))
+    expect(r.code).toBe(0)
+    expect(r.outputs.status).toBe('success')
+  })
+
+  it('goes on, and says so, when the autoscale read itself is refused', async () => {
+    api.emu.addFault({
+      method: 'GET',
+      path: '/v1/services/autoscale',
+      kind: 'status',
+      status: 403,
+      times: 5
+    })
+    const r = await run(grouped('nginx:latest'))
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(
+      /autoscale could not be read \(.*403.*\); the spec configures none, so the deploy went on without it/
+    )
+  })
+})

@@ -264,9 +264,7 @@ describe('recreate', () => {
     expect(run.code).toBe(0)
     const plan = run.json('plan').find((p: { name: string }) => p.name === 'db')
     expect(plan).toMatchObject({ action: 'replace', strategy: 'recreate' })
-    expect(plan.reason).toContain(
-      "volume 'data' is mounted read-write and attaches to one instance at a time"
-    )
+    expect(plan.reason).toContain("volume 'data' is mounted read-write and allows one writer")
     expect(writes()).toEqual(['DELETE /v1/instances', 'POST /v1/instances'])
     const vol = (await api.call('GET', '/volumes', [{ name: 'data' }])).json.data.volumes[0]
     expect(vol.attached_to.map((a: { name: string }) => a.name)).toEqual(['db'])

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from '@jest/globals'
 import { runAction as runBundled, workspace } from '../../scripts/local-runner.js'
-import { generationInput, useEmulator } from '../support/emulator.js'
+import { GENERATION, generationInput, useEmulator } from '../support/emulator.js'
 
 const api = useEmulator({ bootDelayMs: 30 })
 const runAction: typeof runBundled = (inputs, opts = {}) =>
@@ -90,5 +90,109 @@ describe('a database on a read-write volume', () => {
     expect(run.summary).toContain('FATAL: database files are incompatible')
     expect(run.json('instance-uuids')).toEqual([])
     expect(run.outputs.status).toBe('error')
+  })
+})
+
+/** The smallest number of running instances at any moment after `from`. */
+function minRunning(from: number): number {
+  const state = new Map<string, string>()
+  let min = Infinity
+  for (const e of api.emu.timeline()) {
+    state.set(e.uuid, e.state)
+    if (e.time >= from)
+      min = Math.min(min, [...state.values()].filter((s) => s === 'running').length)
+  }
+  return min
+}
+
+const readOnly = (
+  image: string,
+  mode: string
+): string => `volumes: [{ name: assets, size_mb: 16${mode} }]
+service_groups:
+  - { name: web, services: [{ port: 443, destination_port: 8080, handlers: [http, tls] }] }
+instances:
+  - { name: site, image: ${image}, service_group: web, volumes: [{ name: assets, at: /srv, readonly: true }] }
+`
+const deployReadOnly = (image: string, mode = '') =>
+  runAction(
+    {
+      token: 't',
+      'api-url': api.emu.baseUrl,
+      ...generationInput(),
+      spec: 'ukc.yml',
+      timeout: '20'
+    },
+    { workspace: workspace({ 'ukc.yml': readOnly(image, mode) }) }
+  )
+const onNew = GENERATION === 'new' ? describe : describe.skip
+const onClassic = GENERATION === 'classic' ? describe : describe.skip
+
+onNew('read-only mounts of a rox volume (new platform)', () => {
+  it('roll with a surge that mounts the volume too: no moment without a running instance', async () => {
+    api.emu.pushImage('acme/site:1')
+    expect((await deployReadOnly('acme/site:1', ', access_mode: rox')).code).toBe(0)
+    const vol = (await api.call('GET', '/volumes', [{ name: 'assets' }])).json.data.volumes[0]
+    expect(vol.access_mode).toBe('rox')
+    api.emu.pushImage('acme/site:2')
+    const from = Date.now()
+    const run = await deployReadOnly('acme/site:2', ', access_mode: rox')
+    expect(run.code).toBe(0)
+    const plan = run.json('plan').find((p: { name: string }) => p.name === 'site')
+    expect(plan).toMatchObject({ action: 'replace', strategy: 'rolling' })
+    expect(minRunning(from)).toBeGreaterThanOrEqual(1)
+    // The surge mounted the volume beside the old instance.
+    expect(
+      api.emu
+        .journal()
+        .some(
+          (e) =>
+            e.method === 'POST' &&
+            e.path === '/v1/instances' &&
+            /site-surge-/.test(JSON.stringify(e.body)) &&
+            e.status === 200
+        )
+    ).toBe(true)
+    const [site] = await instances()
+    expect(site.image).toContain('acme/site@')
+    expect(
+      (await api.call('GET', '/volumes', [{ name: 'assets' }])).json.data.volumes[0].uuid
+    ).toBe(vol.uuid)
+  })
+
+  it('a rwo volume (the default) is recreated with handover, never surged', async () => {
+    api.emu.pushImage('acme/site:1')
+    expect((await deployReadOnly('acme/site:1')).code).toBe(0)
+    api.emu.pushImage('acme/site:2')
+    const run = await deployReadOnly('acme/site:2')
+    expect(run.code).toBe(0)
+    const plan = run.json('plan').find((p: { name: string }) => p.name === 'site')
+    expect(plan).toMatchObject({ action: 'replace', strategy: 'recreate' })
+    expect(plan.reason).toContain("volume 'assets' has access mode rwo")
+    expect(
+      api.emu.journal().filter((e) => e.status === 200 && /surge/.test(JSON.stringify(e.body)))
+    ).toEqual([])
+  })
+})
+
+onClassic('read-only mounts on the classic API (one attach at a time)', () => {
+  it('are recreated with handover, and access_mode is refused before any request', async () => {
+    api.emu.pushImage('acme/site:1')
+    expect((await deployReadOnly('acme/site:1')).code).toBe(0)
+    api.emu.pushImage('acme/site:2')
+    const run = await deployReadOnly('acme/site:2')
+    expect(run.code).toBe(0)
+    const plan = run.json('plan').find((p: { name: string }) => p.name === 'site')
+    expect(plan).toMatchObject({ action: 'replace', strategy: 'recreate' })
+    expect(plan.reason).toContain(
+      "volume 'assets' attaches to one instance at a time on this platform"
+    )
+    api.emu.journalLog.clear()
+    const rox = await deployReadOnly('acme/site:2', ', access_mode: rox')
+    expect(rox.code).toBe(1)
+    expect(rox.stdout).toContain(
+      "volume 'assets': access_mode 'rox' is a field of the new Unikraft Cloud platform"
+    )
+    expect(api.emu.journal().filter((e) => e.method !== 'GET')).toEqual([])
   })
 })

@@ -205,6 +205,59 @@ describe('volumes', () => {
   })
 })
 
+describe('read-only mounts and access modes', () => {
+  const shared = (mode: string, readonly = true) =>
+    specOf(`volumes:
+  - { name: assets, size_mb: 16${mode} }
+service_groups:
+  - { name: web, services: [{ port: 443, destination_port: 8080, handlers: [http, tls] }] }
+instances:
+  - { name: api, image: acme/api:1, service_group: web, volumes: [{ name: assets, at: /srv, readonly: ${readonly} }] }
+`)
+  const old = (mode?: 'rwo' | 'rox') =>
+    actualOf({
+      instances: new Map([['api', running({ image: OTHER_PIN })]]),
+      groups: new Map([['web', web]]),
+      volumes: new Map([
+        [
+          'assets',
+          { uuid: 'v', name: 'assets', state: 'available', size_mb: 16, access_mode: mode }
+        ]
+      ])
+    })
+  const strategyOf = (spec: ReturnType<typeof shared>, actual: Actual, shares: boolean) =>
+    planInstances(spec, actual, 'rolling', shares)[0].strategy
+
+  it('rolls read-only mounts of a rox volume only where the platform shares them', () => {
+    expect(strategyOf(shared(', access_mode: rox'), old('rox'), true)).toBe('rolling')
+    expect(strategyOf(shared(', access_mode: rox'), old('rox'), false)).toBe('recreate')
+    expect(strategyOf(shared(''), old('rwo'), true)).toBe('recreate')
+    expect(strategyOf(shared(', access_mode: rox', false), old('rox'), true)).toBe('recreate')
+  })
+
+  it("follows the account's access mode over the spec's, and says they differ", () => {
+    const spec = shared(', access_mode: rox')
+    expect(strategyOf(spec, old('rwo'), true)).toBe('recreate')
+    expect(planVolumes(spec, old('rwo'))[0].reason).toMatch(
+      /it has access mode rwo; the spec says rox; a volume keeps the mode it was made with/
+    )
+  })
+
+  it('lets several instances mount one volume only read-only, and only a rox one', () => {
+    const two = (mode: string, ro: boolean) => `volumes: [{ name: assets, size_mb: 16${mode} }]
+instances:
+  - { name: a, image: acme/api:1, volumes: [{ name: assets, at: /srv, readonly: true }] }
+  - { name: b, image: acme/api:1, volumes: [{ name: assets, at: /srv, readonly: ${ro} }] }
+`
+    expect(specOf(two(', access_mode: rox', true)).instances).toHaveLength(2)
+    expect(() => specOf(two('', true))).toThrow(/volume 'assets' is also mounted by 'a'/)
+    expect(() => specOf(two(', access_mode: rox', false))).toThrow(
+      /also mounted by 'a'; a volume attaches to one instance at a time, unless it is made with access_mode: rox/
+    )
+    expect(() => specOf(two(', access_mode: rwx', true))).toThrow(/access_mode.*rwo, rox/)
+  })
+})
+
 describe('certificates', () => {
   const chain = readFileSync('test/fixtures/app.example.com.crt.pem', 'utf8')
   const pkey = readFileSync('test/fixtures/app.example.com.key.pem', 'utf8')

@@ -103,12 +103,40 @@ export function instanceChanges(
   return changes.filter((c): c is string => c !== undefined)
 }
 
+/** What the platform lets several instances share: which volumes, by name, and how. */
+export interface Sharing {
+  /** Whether read-only mounts of a `rox` volume may be shared (the new platform). */
+  readOnly: boolean
+  /** A volume's access mode as the account has it, else as the spec makes it (default `rwo`). */
+  accessMode(volume: string): string
+}
+
+/** Why a mount stops a surge from running beside the old instance, if it does. */
+function exclusive(
+  mount: { name: string; readonly: boolean },
+  sharing: Sharing
+): string | undefined {
+  if (!mount.readonly) return `volume '${mount.name}' is mounted read-write and allows one writer`
+  if (!sharing.readOnly)
+    return `volume '${mount.name}' attaches to one instance at a time on this platform`
+  const mode = sharing.accessMode(mount.name)
+  if (mode === 'rwo')
+    return `volume '${mount.name}' has access mode rwo and attaches to one instance at a time (a volume made with access_mode: rox takes read-only mounts from several)`
+  return undefined
+}
+
 /** Why an instance must be replaced by recreate rather than a rolling surge, if it must. */
-function recreateReason(want: InstanceSpec, strategy: 'rolling' | 'recreate'): string | undefined {
+function recreateReason(
+  want: InstanceSpec,
+  strategy: 'rolling' | 'recreate',
+  sharing: Sharing
+): string | undefined {
   if (strategy === 'recreate') return 'strategy: recreate'
   // The volume first: it is the reason two copies cannot run, wherever the instance serves.
-  const rw = want.volumes.find((v) => v.name !== undefined && !v.readonly)
-  if (rw) return `volume '${rw.name}' is mounted read-write and attaches to one instance at a time`
+  for (const m of want.volumes) {
+    const why = m.name !== undefined ? exclusive(m, sharing) : undefined
+    if (why) return why
+  }
   if (!want.service_group) return 'not in a service group: there is no traffic to hand over'
   return undefined
 }
@@ -123,7 +151,7 @@ function planExisting(
   want: InstanceSpec,
   have: Instance,
   digest: string | undefined,
-  ctx: { imageError?: string; strategy: 'rolling' | 'recreate' }
+  ctx: { imageError?: string; strategy: 'rolling' | 'recreate'; sharing: Sharing }
 ): Verdict {
   // A preview never takes over an instance another repository's (or PR's) preview made.
   const marker = want.env[PREVIEW_ENV]
@@ -146,7 +174,7 @@ function planExisting(
       reason: 'config and image digest match, but it is stopped; deploy starts it'
     }
   if (changes.length === 0) return { action: 'unchanged', reason: 'config and image digest match' }
-  const why = recreateReason(want, ctx.strategy)
+  const why = recreateReason(want, ctx.strategy, ctx.sharing)
   return {
     action: 'replace',
     changes,
@@ -160,14 +188,23 @@ function planExisting(
 export function planInstances(
   spec: Spec,
   actual: Actual,
-  strategy: 'rolling' | 'recreate'
+  strategy: 'rolling' | 'recreate',
+  sharesReadOnly = false
 ): InstancePlan[] {
+  const sharing: Sharing = {
+    readOnly: sharesReadOnly,
+    accessMode: (volume) =>
+      actual.volumes.get(volume)?.access_mode ??
+      spec.volumes.find((v) => v.name === volume)?.access_mode ??
+      'rwo'
+  }
   return spec.instances.map((want): InstancePlan => {
     const have = actual.instances.get(want.name)
     const digest = actual.digests.get(want.image)
     const imageError = actual.imageErrors.get(want.image)
     const base = { kind: 'instance' as const, name: want.name, spec: want, actual: have, digest }
-    if (have) return { ...base, ...planExisting(want, have, digest, { imageError, strategy }) }
+    if (have)
+      return { ...base, ...planExisting(want, have, digest, { imageError, strategy, sharing }) }
     if (!digest && imageError)
       return {
         ...base,

@@ -2,25 +2,39 @@
  * Volumes (ukc-api.md §6): made once at their size, which is fixed at creation — a size that
  * differs from the spec is noted, never changed.
  */
-import type { Spec } from '../../spec/schema.js'
+import type { AccessMode, Spec } from '../../spec/schema.js'
 import type { DeployContext } from '../context.js'
 import { createNamed } from '../create.js'
 import { byName, type Actual } from '../observe.js'
 import type { PlanEntry } from '../types.js'
 
-export type VolumePlan = PlanEntry & { kind: 'volume'; sizeMb: number }
+export type VolumePlan = PlanEntry & { kind: 'volume'; sizeMb: number; accessMode?: AccessMode }
 
-/** Per volume: create, or keep (a size that differs is said, not changed). */
+/** Per volume: create, or keep (a size or access mode that differs is said, not changed). */
 export function planVolumes(spec: Spec, actual: Actual): VolumePlan[] {
   return spec.volumes.map((v) => {
-    const base = { kind: 'volume' as const, name: v.name, sizeMb: v.size_mb }
+    const base = {
+      kind: 'volume' as const,
+      name: v.name,
+      sizeMb: v.size_mb,
+      ...(v.access_mode ? { accessMode: v.access_mode } : {})
+    }
     const have = actual.volumes.get(v.name)
-    if (!have) return { ...base, action: 'create', reason: `new, ${v.size_mb} MiB` }
-    const note =
+    const mode = v.access_mode ? `, access mode ${v.access_mode}` : ''
+    if (!have) return { ...base, action: 'create', reason: `new, ${v.size_mb} MiB${mode}` }
+    const notes = [
       have.size_mb !== undefined && have.size_mb !== v.size_mb
-        ? ` (it has ${have.size_mb} MiB; the spec says ${v.size_mb}; sizes are fixed at creation)`
-        : ''
-    return { ...base, action: 'unchanged', reason: `exists${note}` }
+        ? `it has ${have.size_mb} MiB; the spec says ${v.size_mb}; sizes are fixed at creation`
+        : undefined,
+      v.access_mode && have.access_mode !== undefined && have.access_mode !== v.access_mode
+        ? `it has access mode ${have.access_mode}; the spec says ${v.access_mode}; a volume keeps the mode it was made with, so rollouts follow ${have.access_mode}`
+        : undefined
+    ].filter((n) => n !== undefined)
+    return {
+      ...base,
+      action: 'unchanged',
+      reason: `exists${notes.length ? ` (${notes.join('; ')})` : ''}`
+    }
   })
 }
 
@@ -31,7 +45,11 @@ export async function createVolumes({ client, plan, log, progress }: DeployConte
   if (wanted.length === 0) return
   const made = await log.group(`Creating ${wanted.length} volume(s)`, () =>
     createNamed(
-      wanted.map((v) => ({ name: v.name, size_mb: v.sizeMb })),
+      wanted.map((v) => ({
+        name: v.name,
+        size_mb: v.sizeMb,
+        ...(v.accessMode ? { access_mode: v.accessMode } : {})
+      })),
       (v) => v.name,
       (volume) => client.volumes.create(volume),
       async (names) => byName(await client.volumes.get(names.map((name) => ({ name }))), 'volumes'),
