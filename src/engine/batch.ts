@@ -10,7 +10,7 @@ import { toRef } from '../ukc/scope.js'
 import type { Instance, ObjectRef } from '../ukc/types.js'
 import type { RunContext } from './context.js'
 import type { Ledger } from './ledger.js'
-import { attachLogTails, retireRefs, waitBudgetMs, waitFor } from './ops.js'
+import { attachLogTails, retireRefs, STILL_HELD, untilGone, waitBudgetMs, waitFor } from './ops.js'
 import { externalRefs } from '../spec/check.js'
 import { markerOf, PREVIEW_ENV, type PreviewOwner } from '../spec/preview.js'
 import { DELETE_ORDER } from './order.js'
@@ -143,10 +143,17 @@ async function deleteInstances(ctx: RunContext, targets: Target[]): Promise<void
   await log.group(`Deleting ${targets.length} instance(s)`, async () => {
     const refs = targets.map((t) => t.ref)
     const gone = await retireRefs(client, refs, opts.drainTimeoutMs, opts.deadline)
+    // Deleted means gone: what lingers still holds its volumes and group, deleted next.
+    const held = await untilGone(
+      client,
+      refs.filter((_, i) => gone[i].ok && gone[i].state === 'deleted'),
+      opts.deadline
+    )
     targets.forEach((t, i) => {
       const g = gone[i]
       const name = g.name ?? t.label
-      if (!g.ok) progress.ledger.fail('instance', name, g.error ?? 'not deleted')
+      if (held.includes(t.ref)) progress.ledger.fail('instance', name, STILL_HELD)
+      else if (!g.ok) progress.ledger.fail('instance', name, g.error ?? 'not deleted')
       else if (g.state === 'absent')
         progress.ledger.set('instance', name, { action: 'unchanged', state: 'absent' })
       else

@@ -125,24 +125,41 @@ export function retire(
 const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 /**
- * Until every name is free — its instance gone for good, as a delete that answers before the
- * platform has removed it leaves it a while — reading all of them in one request per round
- * (0.25 s, then up to 1 s apart). Answers the names still held at the deadline.
+ * Until every instance is gone for good — a delete may answer before the platform has removed
+ * it, and it holds its name, volumes and group a while — reading all of them in one request
+ * per round (0.25 s, then up to 1 s apart). Answers those still there at the deadline.
  */
-export async function untilNamesFree(
+export async function untilGone(
   client: UkcClient,
-  names: string[],
+  refs: ObjectRef[],
   deadline: number
-): Promise<string[]> {
-  let held = names
+): Promise<ObjectRef[]> {
+  let held = refs
   for (let round = 0; held.length > 0; round++) {
-    const r = await client.instances.get(held.map((name) => ({ name })))
+    const r = await client.instances.get(held)
     held = held.filter((_, i) => r.items[i]?.ok)
     if (held.length === 0 || Date.now() + 250 >= deadline) break
     await pause(Math.min(1000, 250 * (round + 1)))
   }
   return held
 }
+
+/** {@link untilGone} by name: the names still held at the deadline. */
+export async function untilNamesFree(
+  client: UkcClient,
+  names: string[],
+  deadline: number
+): Promise<string[]> {
+  const held = await untilGone(
+    client,
+    names.map((name) => ({ name })),
+    deadline
+  )
+  return held.map((r) => r.name!)
+}
+
+/** What a delete that answered but whose instance outlived the run's time says. */
+export const STILL_HELD = 'it was deleted, but the platform still held it when the time ran out'
 
 /**
  * Retires a set whose names are created again right after (a recreate, a rollout's swap, a
@@ -161,11 +178,7 @@ export async function retireForReuse(
     names.filter((n) => retired.get(n)?.ok),
     deadline
   )
-  for (const name of held)
-    retired.set(name, {
-      ok: false,
-      error: 'it was deleted, but the platform still held its name when the time ran out'
-    })
+  for (const name of held) retired.set(name, { ok: false, error: STILL_HELD })
   return retired
 }
 

@@ -6,7 +6,7 @@
 import type { UkcClient } from '../ukc/client.js'
 import { describeItem, type ApiResult } from '../ukc/envelope.js'
 import { ErrorCode } from '../ukc/errors.js'
-import { retire, type Outcome } from './ops.js'
+import { retireForReuse, type Outcome } from './ops.js'
 import { DELETE_ORDER } from './order.js'
 import type { Kind } from './types.js'
 
@@ -52,8 +52,10 @@ export async function teardown(
   for (const kind of DELETE_ORDER) {
     const names = doomed[kind] ?? []
     if (names.length === 0) continue
+    // An instance counts as deleted once it is gone: a delete may answer while the platform
+    // still holds it, and with it the volumes and group that are deleted next.
     if (kind === 'instance') {
-      for (const [name, o] of await retire(client, names, drainMs, deadline))
+      for (const [name, o] of await retireForReuse(client, names, drainMs, deadline))
         out.set(key(kind, name), o)
     } else outcomes(kind, names, await del[kind](names.map((name) => ({ name }))), out)
   }

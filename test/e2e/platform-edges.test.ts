@@ -86,6 +86,19 @@ describe('a delete that answers before the instance is gone (--delete-delay-ms)'
     expect(r.json('instance-uuids')).toEqual([now[0].uuid])
   })
 
+  it('delete waits until the instances are gone before it deletes their volume and group', async () => {
+    const spec = `volumes: [{ name: data, size_mb: 16 }]
+${grouped('nginx:latest').replace('service_group: web }', 'service_group: web, volumes: [{ name: data, at: /data }] }')}`
+    expect((await run(spec)).code).toBe(0)
+    api.emu.configure({ delete_delay_ms: 1000 })
+    const r = await run(spec, { command: 'delete' })
+    expect(r.code).toBe(0)
+    expect(r.outputs.status).toBe('success')
+    expect(await instances()).toEqual([])
+    expect((await api.call('GET', '/volumes')).json.data.volumes).toEqual([])
+    expect((await api.call('GET', '/services')).json.data.service_groups).toEqual([])
+  })
+
   it('a rolling swap waits for the real name too', async () => {
     api.emu.pushImage('acme/app:1')
     expect((await run(grouped('acme/app:1'))).code).toBe(0)
