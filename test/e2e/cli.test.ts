@@ -261,7 +261,7 @@ describe('ukc-deploy against the new platform', () => {
     expect(r.stdout).toMatch(
       /^instance\s+api\s+created\s+running\s+https:\/\/\S+\.fra\.unikraft\.app/m
     )
-    expect(fresh.emu.journal().some((e) => e.path === '/v1/images')).toBe(true)
+    expect(fresh.emu.journal().some((e) => e.path === '/v1/image-store')).toBe(true)
     // From the environment too; the unchanged re-run writes nothing.
     fresh.emu.journalLog.clear()
     const again = await cli(args, { UKC_TOKEN: 't', UKC_API_GENERATION: 'new' })
