@@ -12,7 +12,15 @@ export interface Timing {
 }
 
 /** stop_reason bits: K kernel exited, A app exited, P platform, U user, F forced. */
-export const STOP_REASON = { userClean: 15, userForced: 28, appExit: 3, scaleToZero: 7 } as const
+export const STOP_REASON = {
+  userClean: 15,
+  userForced: 28,
+  appExit: 3,
+  scaleToZero: 7,
+  kernel: 1
+} as const
+/** ukc-api.md §6.2: errno 12 (ENOMEM), initlevel 127 (the app ran), reason 4 (page fault). */
+const OOM_STOP_CODE = 0x000c7f04
 
 const RESTART_BACKOFF_MS = [0, 5000, 10000, 20000, 40000]
 
@@ -98,7 +106,9 @@ export class Lifecycle {
     const digest = inst.image.slice(inst.image.lastIndexOf('@') + 1)
     const crash = this.store.images.get(digest)?.crash
     if (crash) {
-      this.schedule(inst, crash.after_ms, () => this.appExit(inst, crash.exit_code, crash.message))
+      this.schedule(inst, crash.after_ms, () =>
+        this.appExit(inst, crash.exit_code, crash.message, crash.oom)
+      )
       return
     }
     // A clean 10 s run resets the restart back-off (§6.3).
@@ -115,17 +125,19 @@ export class Lifecycle {
   }
 
   /** The application exits on its own: the console says why, the restart policy decides. */
-  appExit(inst: InstanceRec, exitCode: number, message: string): void {
+  appExit(inst: InstanceRec, exitCode: number, message: string, oom = false): void {
     this.log(inst, message)
     this.log(
       inst,
-      `[    ${(inst.epoch / 1000).toFixed(6)}] Application exited with code ${exitCode}`
+      oom
+        ? `[    ${(inst.epoch / 1000).toFixed(6)}] Out of memory: the kernel stopped`
+        : `[    ${(inst.epoch / 1000).toFixed(6)}] Application exited with code ${exitCode}`
     )
     this.transition(inst, 'stopped')
     inst.stopped_at = now()
-    inst.stop_reason = STOP_REASON.appExit
-    inst.exit_code = exitCode
-    inst.stop_code = 0
+    inst.stop_reason = oom ? STOP_REASON.kernel : STOP_REASON.appExit
+    inst.exit_code = oom ? undefined : exitCode
+    inst.stop_code = oom ? OOM_STOP_CODE : 0
     if (inst.features.includes('delete-on-stop')) return this.onVanish(inst)
     const restart =
       inst.restart_policy === 'always' || (inst.restart_policy === 'on-failure' && exitCode !== 0)

@@ -130,7 +130,8 @@ export interface ImageRec {
   args: string[]
   size_in_bytes: number
   /** Test control: the app exits this long after boot, with this code and console line. */
-  crash?: { after_ms: number; exit_code: number; message: string }
+  /** `oom`: the kernel stops out of memory (stop_reason 1, stop_code 0x000C7F04, §6.2) instead. */
+  crash?: { after_ms: number; exit_code: number; message: string; oom?: boolean }
 }
 
 export interface Quotas {

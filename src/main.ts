@@ -56,7 +56,16 @@ function maskSecrets(): string {
   return token
 }
 
+/**
+ * GitHub shows about 10 error annotations per step, and the step's own failure is one of them:
+ * past that, the rest are counted in one annotation instead of lost from view.
+ */
+const MAX_ERROR_ANNOTATIONS = 10
+
+type Annotation = { message: string; props: core.AnnotationProperties }
+
 function annotate(result: RunResult, specError?: SpecError): void {
+  const errors: Annotation[] = []
   for (const p of specError?.problems ?? []) {
     // Only real files get a file annotation; inline specs and inputs are named in the text.
     const isFile =
@@ -64,17 +73,26 @@ function annotate(result: RunResult, specError?: SpecError): void {
       !p.file.startsWith('input ') &&
       p.file !== 'spec' &&
       p.file !== 'inputs'
-    core.error(
-      oneLine(`${p.path ? `${p.path}: ` : ''}${p.message}`),
-      isFile
+    errors.push({
+      message: oneLine(`${p.path ? `${p.path}: ` : ''}${p.message}`),
+      props: isFile
         ? { title: 'ukc-deploy: spec', file: p.file, startLine: p.line, startColumn: p.column }
         : { title: `ukc-deploy: ${p.file}` }
-    )
+    })
   }
   for (const o of result.objects.filter((x) => x.action === 'failed'))
-    core.error(oneLine(o.error ?? 'failed'), {
-      title: oneLine(`ukc-deploy: ${o.kind.replace('_', ' ')} ${o.name}`)
+    errors.push({
+      message: oneLine(o.error ?? 'failed'),
+      props: { title: oneLine(`ukc-deploy: ${o.kind.replace('_', ' ')} ${o.name}`) }
     })
+  const room = MAX_ERROR_ANNOTATIONS - (result.failed ? 1 : 0)
+  const shown = errors.length > room ? errors.slice(0, room - 1) : errors
+  for (const e of shown) core.error(e.message, e.props)
+  if (shown.length < errors.length)
+    core.error(
+      `…and ${errors.length - shown.length} more failed; the job summary lists every one`,
+      { title: 'ukc-deploy' }
+    )
 }
 
 async function report(result: RunResult, specError?: SpecError): Promise<void> {
@@ -97,7 +115,7 @@ async function report(result: RunResult, specError?: SpecError): Promise<void> {
       oneLine(
         // Each spec problem is annotated above already: the failure names the count, once.
         specError
-          ? `ukc-deploy ${result.command}: the spec has ${specError.problems.length} problem(s); each is annotated above`
+          ? `ukc-deploy ${result.command}: the spec has ${specError.problems.length} problem(s); see the annotations above`
           : `ukc-deploy ${result.command}: ${result.error ?? `${result.status}: ${result.objects.filter((o) => o.action === 'failed').length} object(s) failed`}`
       )
     )

@@ -3,6 +3,7 @@ import type { UkcClient } from '../ukc/client.js'
 import { describeItem } from '../ukc/envelope.js'
 import { ErrorCode } from '../ukc/errors.js'
 import { decodeLog } from '../ukc/instances.js'
+import { describeStop } from '../ukc/stop.js'
 import type { InstanceState, ObjectRef } from '../ukc/types.js'
 import type { Ledger } from './ledger.js'
 
@@ -209,10 +210,12 @@ export async function crashedSoon(
   const r = await client.instances.get(down.map((name) => ({ name })))
   down.forEach((name, i) => {
     const inst = r.items[i]?.ok ? r.items[i].value : undefined
-    const exit = inst?.exit_code !== undefined ? `, exit code ${inst.exit_code}` : ''
     const within = `${settleMs < 1000 ? `${settleMs} ms` : `${settleMs / 1000} s`}`
+    const stop = inst ? describeStop(inst) : undefined
     out.set(name, {
-      why: `it stopped within ${within} of starting (stop_reason ${inst?.stop_reason ?? '?'}${exit})`,
+      why: stop
+        ? `${stop.why} within ${within} of starting (${stop.numbers})`
+        : `it stopped within ${within} of starting`,
       state: inst?.state ?? 'absent'
     })
   })

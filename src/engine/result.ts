@@ -24,10 +24,44 @@ export function outcome(
   return { status, failed: stepFails }
 }
 
+/** States in which an instance serves (standby wakes on a request). */
+const SERVING_STATES = new Set(['running', 'standby', 'starting'])
+
+/** Whether any instance of the result still serves: one that did not fail, and was not rolled back. */
+export function stillServing(objects: ObjectResult[]): boolean {
+  return objects.some(
+    (o) =>
+      o.kind === 'instance' &&
+      o.action !== 'failed' &&
+      !o.rolledBack &&
+      !o.foreign &&
+      SERVING_STATES.has(o.state ?? '')
+  )
+}
+
 /**
- * The result of a run, judged as `verdict` says (taken before any rollback changed the rows).
- * `error` is a run-level failure (bad input, auth, timeout): the status is `error` and the
- * step fails, whatever the objects say.
+ * What to do about a failed row, where there is one thing to do; the console is shown below
+ * the tables in the summary and comment, and after the table on the CLI's stderr.
+ */
+export function nextStep(o: ObjectResult): string | undefined {
+  const e = o.error ?? ''
+  if (/out of memory|ENOMEM/.test(e)) return 'raise memory_mb'
+  if (/No image with tag|image .* not found|NOMEDIUM|no @sha256: digest/.test(e))
+    return 'check the image name'
+  if (o.logTail) return 'see its console below'
+  return undefined
+}
+
+const withNextStep = (o: ObjectResult): ObjectResult => {
+  const next = o.action === 'failed' ? nextStep(o) : undefined
+  return next && !o.error!.endsWith(next) ? { ...o, error: `${o.error}; ${next}` } : o
+}
+
+/**
+ * The result of a run, judged as `verdict` says (taken before any rollback changed the rows),
+ * except that a partial success whose rollback left nothing serving is an error: nothing the
+ * user asked for runs. `error` is a run-level failure (bad input, auth, timeout): the status
+ * is `error` and the step fails, whatever the objects say.
  */
 export function runResult(
   command: Command,
@@ -35,12 +69,17 @@ export function runResult(
   verdict: { status: RunStatus; failed: boolean },
   error?: string
 ): RunResult {
+  const objects = progress.ledger.all().map(withNextStep)
+  const rolledBackToNothing =
+    verdict.status === 'partial_success' &&
+    objects.some((o) => o.rolledBack) &&
+    !stillServing(objects)
   return {
     command,
-    status: error !== undefined ? 'error' : verdict.status,
+    status: error !== undefined || rolledBackToNothing ? 'error' : verdict.status,
     failed: error !== undefined || verdict.failed,
     ...(error !== undefined ? { error } : {}),
-    objects: progress.ledger.all(),
+    objects,
     plan: progress.plan,
     notes: progress.notes
   }

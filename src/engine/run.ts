@@ -67,7 +67,7 @@ async function rollback({ client, opts, log, progress }: RunContext): Promise<vo
       progress.ledger.set(o.kind, o.name, {
         createdByRun: false,
         state: 'deleted',
-        error: o.error ? `${o.error} (rolled back)` : 'rolled back because the run failed',
+        rolledBack: true,
         action: o.action === 'failed' ? 'failed' : 'deleted'
       })
     }
@@ -101,5 +101,6 @@ export async function runEngine(
       )
     }
   }
-  return runResult(opts.command, ctx.progress, verdict, error)
+  const result = runResult(opts.command, ctx.progress, verdict, error)
+  return opts.dryRun && opts.command === 'delete' ? { ...result, dryRun: true } : result
 }

@@ -58,6 +58,11 @@ export interface ObjectResult {
   intent?: string
   /** A short word on how it is set up (scale to zero, a certificate's CN, an autoscale range). */
   detail?: string
+  /**
+   * The rollback of a failed run deleted it. A row that did not fail itself was not at fault:
+   * its action is `deleted` and it carries no error.
+   */
+  rolledBack?: boolean
 }
 
 export type RunStatus = 'success' | 'partial_success' | 'error'
@@ -72,6 +77,8 @@ export interface RunResult {
   /** Run-level failure (bad input, auth, timeout) when there is one. */
   error?: string
   notes: string[]
+  /** A `delete --dry-run`: nothing was deleted, the plan says what would be. */
+  dryRun?: boolean
 }
 
 export interface EngineOptions {

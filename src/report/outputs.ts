@@ -59,7 +59,8 @@ export function outputsOf(result: RunResult): Outputs {
           fqdn: o.fqdns[0] ?? '',
           'private-fqdn': o.privateFqdn ?? '',
           'private-ip': o.privateIp ?? '',
-          error: o.error ?? ''
+          error: o.error ?? '',
+          ...(o.rolledBack ? { 'rolled-back': true } : {})
         }))
     ),
     'service-uuids': JSON.stringify(uuidsMadeBy(result.objects, 'service_group')),

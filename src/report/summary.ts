@@ -91,9 +91,29 @@ export function planHeadline(plan: RunResult['plan']): string {
   return `Plan: ${parts.map(([w, n]) => `${n} ${w}`).join(', ')}`
 }
 
-/** What happened to a row; for `plan`, what would. */
-const actionOf = (r: ObjectResult): string =>
-  r.action === 'planned' && r.intent ? r.intent : r.action
+/** What happened to a row; for `plan`, what would; a rollback's deletes say so. */
+export const actionOf = (r: ObjectResult): string =>
+  r.action === 'planned' && r.intent
+    ? r.intent
+    : r.rolledBack && r.action !== 'failed'
+      ? 'rolled back'
+      : r.action
+
+/**
+ * An instance's console tail as a collapsed block: inert (control characters shown, HTML
+ * escaped), and at most `maxLines` of its last lines when given.
+ */
+export function consoleBlock(name: string, tail: string, maxLines?: number): string {
+  const all = tail.replace(/\n+$/, '').split('\n')
+  const lines = maxLines !== undefined ? all.slice(-maxLines) : all
+  const log = neutral(lines.join('\n'), { keepLines: true }).replace(
+    /[<>&]/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!
+  )
+  const size =
+    maxLines !== undefined ? `last ${lines.length} lines` : `last ${Buffer.byteLength(tail)} bytes`
+  return `<details><summary>Console of ${cell(name)} (${size})</summary>\n\n<pre>\n${log}\n</pre>\n\n</details>`
+}
 
 function table(kind: ObjectResult['kind'], rows: ObjectResult[]): string {
   const link = (f: string): string => `[${cell(f)}](https://${f})`
@@ -145,14 +165,7 @@ export function summaryMarkdown(result: RunResult, context: { title?: string } =
     )
   }
   if (result.notes.length > 0) out.push(result.notes.map((n) => `- ${cell(n)}`).join('\n'))
-  for (const o of result.objects.filter((x) => x.logTail)) {
-    const log = neutral(o.logTail!, { keepLines: true }).replace(
-      /[<>&]/g,
-      (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!
-    )
-    out.push(
-      `<details><summary>Console of ${cell(o.name)} (last ${Buffer.byteLength(o.logTail!)} bytes)</summary>\n\n<pre>\n${log}\n</pre>\n\n</details>`
-    )
-  }
+  for (const o of result.objects.filter((x) => x.logTail))
+    out.push(consoleBlock(o.name, o.logTail!))
   return `${out.join('\n\n')}\n`
 }

@@ -210,8 +210,14 @@ instances:
     expect(run.json('instances')[0]).toMatchObject({
       name: 'a',
       action: 'deleted',
-      error: 'rolled back because the run failed'
+      state: 'deleted',
+      error: '',
+      'rolled-back': true
     })
+    // Nothing the run made serves any more: the status says error, not partial success.
+    expect(run.outputs.status).toBe('error')
+    expect(run.stdout).toMatch(/· rolled back \(not at fault\): 1 service group, 1 instance: g, a/)
+    expect(run.stdout).not.toMatch(/· deployed/)
     expect((await api.call('GET', '/instances')).json.data.instances).toEqual([])
     expect((await api.call('GET', '/services')).json.data.service_groups).toEqual([])
   })
@@ -420,7 +426,7 @@ describe('deployed means up (settle)', () => {
     const [row] = r.json('instances')
     expect(row).toMatchObject({ name: 'api', action: 'failed', state: 'stopped' })
     expect(row.error).toMatch(
-      /did not stay up: it stopped within 1 s of starting \(stop_reason \d+, exit code 3\)/
+      /did not stay up: the app exited with code 3 within 1 s of starting \(stop_reason \d+, exit code 3\)/
     )
     expect(r.summary).toContain('fatal: no database')
     expect(r.summary).not.toMatch(/\| failed \| running/)
@@ -508,7 +514,7 @@ instances:
     })
     expect(r.stdout.match(/colour/g)).toHaveLength(1)
     expect(r.stdout).toContain(
-      '::error::ukc-deploy deploy: the spec has 1 problem(s); each is annotated above'
+      '::error::ukc-deploy deploy: the spec has 1 problem(s); see the annotations above'
     )
     const status = await runAction({ ...base(), command: 'status' })
     expect(status.stdout).toContain('ukc-deploy status: names: status needs instances')

@@ -301,7 +301,7 @@ describe('new instances with a health check', () => {
     })
     expect(bad.code).toBe(1)
     expect(bad.json('instances')[0].error).toMatch(
-      /did not stay up: it stopped within 300 ms of starting \(stop_reason 3, exit code 4\)/
+      /did not stay up: the app exited with code 4 within 300 ms of starting \(stop_reason 3, exit code 4\)/
     )
     expect(bad.summary).toContain('panic: no config')
   })

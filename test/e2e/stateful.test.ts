@@ -77,7 +77,7 @@ describe('a database on a read-write volume', () => {
     expect(row.action).toBe('failed')
     expect(row.state).toBe('running')
     expect(row.error).toMatch(
-      /^the new version did not come up \(did not stay up: .*\); the previous version \(acme\/db@sha256:[0-9a-f]+…\) was restored on pgdata and runs$/
+      /^the new version did not come up \(did not stay up: .*\); the previous version \(acme\/db@sha256:[0-9a-f]+…\) was restored on pgdata and runs; see its console below$/
     )
     // Only the previous version is left: nothing of the crash.
     const left = await instances()
