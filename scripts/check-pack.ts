@@ -16,7 +16,7 @@ const ALLOWED = [
   /^bin\/ukc-deploy\.js$/,
   /^dist\/cli\/(?:\d+\.)?index\.js$/,
   /^dist\/cli\/package\.json$/,
-  /^(?:package\.json|README\.md|LICENSE|CHANGELOG\.md)$/
+  /^(?:package\.json|README\.md|LICENSE|CHANGELOG\.md|FIDELITY\.md|BENCHMARKS\.md)$/
 ]
 const FORBIDDEN = [
   /\.map$/,

@@ -35,6 +35,11 @@ export interface Wording {
   name(field: Field): string
   /** The label a problem line starts with: `spec`, `--spec`. */
   label(field: Field): string
+  /**
+   * Where a spec problem in an input's own text is (`input 'ports'` for the action, `--port`
+   * for the CLI); the action's wording when absent.
+   */
+  input?(name: string): string
 }
 
 /** A message about one field, worded when it reaches the user. */

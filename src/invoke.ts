@@ -18,8 +18,13 @@ import { masker } from './report/neutral.js'
 
 export interface Invocation {
   inputs: Inputs
-  /** Relative spec paths resolve here; spec files must stay inside it. */
+  /** Relative spec paths resolve here; spec files must stay inside it when `confined`. */
   workspace: string
+  /**
+   * Whether the spec and certificate files must lie inside the workspace (the action: the
+   * repository; default). The CLI on a laptop reads a file wherever it is named.
+   */
+  confined?: boolean
   env: Record<string, string | undefined>
   /** How the front end names settings in messages (action inputs, CLI flags). */
   words: Wording
@@ -102,6 +107,18 @@ export async function invoke(inv: Invocation): Promise<Invoked> {
   return { ...invoked, result: scrubbed(invoked.result, secrets) }
 }
 
+/** A spec error whose problems in an input's text name the input as the front end does. */
+function worded(err: SpecError, words: Wording): SpecError {
+  const input = words.input
+  if (!input) return err
+  return new SpecError(
+    err.problems.map((p) => {
+      const m = /^input '([a-z-]+)'$/.exec(p.file)
+      return m ? { ...p, file: input(m[1]) } : p
+    })
+  )
+}
+
 async function invokeEngine(inv: Invocation): Promise<Invoked> {
   const { inputs } = inv
   const startedAt = Date.now()
@@ -115,7 +132,8 @@ async function invokeEngine(inv: Invocation): Promise<Invoked> {
       workspace: inv.workspace,
       env: inv.env,
       onSecret: inv.onSecret,
-      preview: inv.preview !== undefined
+      preview: inv.preview !== undefined,
+      confined: inv.confined ?? true
     })
     let notices: string[] = []
     if (inv.preview) {
@@ -153,7 +171,10 @@ async function invokeEngine(inv: Invocation): Promise<Invoked> {
       client.close()
     }
   } catch (err) {
-    const specError = err instanceof SpecError ? err : undefined
-    return { result: earlyResult(inputs.command, { error: messageOf(err, inv.words) }), specError }
+    const specError = err instanceof SpecError ? worded(err, inv.words) : undefined
+    return {
+      result: earlyResult(inputs.command, { error: messageOf(specError ?? err, inv.words) }),
+      specError
+    }
   }
 }

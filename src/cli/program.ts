@@ -19,6 +19,9 @@ import { outputsOf } from '../report/outputs.js'
 import { summaryMarkdown } from '../report/summary.js'
 import { API_GENERATION_CHOICES } from '../ukc/generation.js'
 import { VERSION } from '../version.js'
+import { UkcClient } from '../ukc/client.js'
+import { isUuid } from '../ukc/names.js'
+import { printLogs } from './logs.js'
 import { table } from './table.js'
 
 export interface Io {
@@ -104,6 +107,8 @@ interface Flags {
   json: boolean
   summary?: string
   verbose: boolean
+  follow?: boolean
+  lines?: string
 }
 
 /** The action's input names, answered from the flags. */
@@ -145,6 +150,13 @@ function inputReader(command: string, f: Flags, io: Io): (name: string) => strin
   return (name) => map[name] ?? ''
 }
 
+/** The flag that carries an action input whose name differs (the repeatable ones are singular). */
+const INPUT_FLAGS: Record<string, string> = {
+  args: '--arg',
+  ports: '--port',
+  'secret-env': '--secret-env-file (or UKC_SECRET_ENV)'
+}
+
 /**
  * The CLI's user has flags and environment variables, not inputs: errors about a setting are
  * worded with these names (the action words the same errors with its input names).
@@ -158,7 +170,8 @@ export const CLI_WORDS: Wording = {
         : field === 'shorthand'
           ? '--name and --image'
           : `--${field}`,
-  label: (field) => (field === 'token' ? 'UKC_TOKEN' : `--${field}`)
+  label: (field) => (field === 'token' ? 'UKC_TOKEN' : `--${field}`),
+  input: (name) => INPUT_FLAGS[name] ?? `--${name}`
 }
 
 /** One JSON document with the action's outputs (objects, not strings), and the error if any. */
@@ -166,6 +179,13 @@ function jsonDocument(result: RunResult): string {
   const doc: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(outputsOf(result)))
     doc[k] = k === 'status' || k === 'url' ? v : JSON.parse(v)
+  // The console tail of each instance that failed: why, without a second command.
+  const consoles = new Map(
+    result.objects.filter((o) => o.kind === 'instance' && o.logTail).map((o) => [o.name, o.logTail])
+  )
+  doc.instances = (doc.instances as { name: string }[]).map((i) =>
+    consoles.has(i.name) ? { ...i, console: consoles.get(i.name) } : i
+  )
   if (result.error) doc.error = result.error
   if (result.notes.length > 0) doc.notes = result.notes
   return `${JSON.stringify(doc, null, 2)}\n`
@@ -209,6 +229,8 @@ async function runCommand(command: (typeof COMMANDS)[number], f: Flags, io: Io):
   const { result, specError } = await invoke({
     inputs,
     workspace: io.cwd,
+    // A laptop's spec may live anywhere it is named; the action keeps files in the repository.
+    confined: false,
     env: io.env,
     words: CLI_WORDS,
     logger: logger(io, f.verbose),
@@ -218,12 +240,64 @@ async function runCommand(command: (typeof COMMANDS)[number], f: Flags, io: Io):
     onSecret: (value) => secrets.add(value)
   }).finally(() => github?.dispose())
   if (f.summary) writeFileSync(f.summary, summaryMarkdown(result))
-  // stderr always says why (stdout may be one JSON document); then how it ended.
+  // stderr always says why, once (stdout is the table or one JSON document); then the console
+  // of each instance that failed, then how it ended.
   if (result.error) io.err(`ukc-deploy ${command}: ${result.error}\n`)
-  if (!specError) for (const line of outcomeLines(result)) io.err(`${line}\n`)
+  for (const o of result.objects.filter((x) => x.action === 'failed' && x.logTail))
+    io.err(`--- console of ${o.name} (last lines) ---\n${o.logTail!.replace(/\n*$/, '\n')}---\n`)
+  const ended = outcomeLines(result).filter((l) => !l.startsWith(`✗ ${command}: `))
+  if (!specError) for (const line of ended) io.err(`${line}\n`)
   io.out(f.json ? jsonDocument(result) : table(result))
   if (specError) return 2
   return result.failed ? 1 : 0
+}
+
+/** `logs`: the console of instances by name or UUID, the last lines, then (following) the rest. */
+async function runLogs(f: Flags, io: Io): Promise<number> {
+  let inputs
+  try {
+    inputs = readInputs(inputReader('status', f, io), io.env)
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err
+    io.err(`ukc-deploy logs: ${err.worded(CLI_WORDS)}\n`)
+    return 2
+  }
+  const lines = Number(f.lines ?? '100')
+  if (inputs.names.length === 0 || !Number.isInteger(lines) || lines < 1) {
+    io.err(
+      inputs.names.length === 0
+        ? 'ukc-deploy logs: --names is required (instance names or UUIDs)\n'
+        : `ukc-deploy logs: --lines: '${f.lines}' is not a whole number of lines, 1 or more\n`
+    )
+    return 2
+  }
+  io = guarded(io, secretsOf(inputs))
+  const deadline = Date.now() + inputs.timeoutSeconds * 1000
+  const client = new UkcClient({
+    token: inputs.token,
+    metro: inputs.metro,
+    apiUrl: inputs.apiUrl,
+    generation: inputs.apiGeneration,
+    deadline,
+    debug: f.verbose ? (l) => io.err(`${l}\n`) : undefined
+  })
+  try {
+    for (const name of inputs.names) {
+      if (inputs.names.length > 1) io.out(`==> ${name} <==\n`)
+      await printLogs(client, isUuid(name) ? { uuid: name } : { name }, {
+        lines,
+        follow: f.follow ?? false,
+        write: io.out,
+        deadline
+      })
+    }
+    return 0
+  } catch (err) {
+    io.err(`ukc-deploy logs: ${err instanceof Error ? err.message : String(err)}\n`)
+    return 1
+  } finally {
+    client.close()
+  }
 }
 
 type Opt = (c: Command) => Command
@@ -256,13 +330,14 @@ const FLAGS: Record<string, Opt> = {
   wait: (c) => c.option('--no-wait', 'do not wait until instances are running (or stopped)'),
   drain: (c) =>
     c.option('--drain-timeout <seconds>', 'to drain connections when stopping, 0..3600', '0'),
+  strategy: (c) =>
+    c.addOption(
+      new Option('--strategy <strategy>', 'how deploy replaces changed instances')
+        .choices(STRATEGIES)
+        .default('rolling')
+    ),
   rollout: (c) =>
     c
-      .addOption(
-        new Option('--strategy <strategy>', 'how deploy replaces changed instances')
-          .choices(STRATEGIES)
-          .default('rolling')
-      )
       .option('--health-check <path|url>', 'must answer 2xx before a rollout retires old instances')
       .option(
         '--health-check-timeout <seconds>',
@@ -323,8 +398,20 @@ const FLAGS: Record<string, Opt> = {
 }
 
 const USES: Record<(typeof COMMANDS)[number], string[]> = {
-  deploy: ['spec', 'shorthand', 'secrets', 'where', 'wait', 'drain', 'rollout', 'failOn', 'report'],
-  plan: ['spec', 'shorthand', 'secrets', 'where', 'rollout', 'failOn', 'report'],
+  deploy: [
+    'spec',
+    'shorthand',
+    'secrets',
+    'where',
+    'wait',
+    'drain',
+    'strategy',
+    'rollout',
+    'failOn',
+    'report'
+  ],
+  // plan reads and decides: what deploy would do, so only what changes the decision.
+  plan: ['spec', 'shorthand', 'secrets', 'where', 'strategy', 'failOn', 'report'],
   start: ['spec', 'names', 'where', 'wait', 'failOn', 'report'],
   stop: ['spec', 'names', 'where', 'wait', 'drain', 'failOn', 'report'],
   delete: ['spec', 'names', 'where', 'drain', 'dryRun', 'failOn', 'report'],
@@ -334,7 +421,18 @@ const USES: Record<(typeof COMMANDS)[number], string[]> = {
 
 const EXIT_CODES = `
 Exit codes: 0 success, 1 failure (per --fail-on), 2 bad usage or a bad spec.
-Environment: UKC_TOKEN (required), UKC_METRO, UKC_SECRET_ENV; sweep also GITHUB_TOKEN and GITHUB_REPOSITORY.`
+Environment: UKC_TOKEN (required), UKC_METRO, UKC_API_GENERATION, UKC_SECRET_ENV; sweep also GITHUB_TOKEN and GITHUB_REPOSITORY.`
+
+const DEFAULT_FLAGS: Flags = {
+  names: [],
+  arg: [],
+  env: [],
+  port: [],
+  wait: true,
+  dryRun: false,
+  json: false,
+  verbose: false
+}
 
 export function program(io: Io, onExit: (code: number) => void): Command {
   const root = new Command('ukc-deploy')
@@ -349,26 +447,27 @@ export function program(io: Io, onExit: (code: number) => void): Command {
   for (const name of COMMANDS) {
     let sub = root.command(name).description(DESCRIPTIONS[name]).exitOverride()
     for (const use of USES[name]) sub = FLAGS[use](sub)
-    sub.addHelpText('after', EXIT_CODES).action(async (flags: Partial<Flags>) =>
-      onExit(
-        await runCommand(
-          name,
-          {
-            names: [],
-            arg: [],
-            env: [],
-            port: [],
-            wait: true,
-            dryRun: false,
-            json: false,
-            verbose: false,
-            ...flags
-          },
-          io
-        )
+    sub
+      .addHelpText('after', EXIT_CODES)
+      .action(async (flags: Partial<Flags>) =>
+        onExit(await runCommand(name, { ...DEFAULT_FLAGS, ...flags }, io))
       )
-    )
   }
+  const logs = FLAGS.where(FLAGS.names(root.command('logs')))
+    .description("print instances' console output (by --names), and with --follow what follows")
+    .option(
+      '--follow',
+      'keep printing what the instance writes, until it stops or --timeout',
+      false
+    )
+    .option('--lines <n>', 'how many of the last lines to print first', '100')
+    .option('-v, --verbose', 'print every request', false)
+    .exitOverride()
+  logs
+    .addHelpText('after', EXIT_CODES)
+    .action(async (flags: Partial<Flags>) =>
+      onExit(await runLogs({ ...DEFAULT_FLAGS, ...flags }, io))
+    )
   return root
 }
 

@@ -1,6 +1,7 @@
 /** What the CLI prints on a terminal: one aligned row per object, then failures and notes. */
 import { KIND_LABEL } from '../engine/order.js'
 import type { RunResult } from '../engine/types.js'
+import { actionOf } from '../report/summary.js'
 
 export function table(result: RunResult): string {
   const rows = [
@@ -8,7 +9,7 @@ export function table(result: RunResult): string {
     ...result.objects.map((o) => [
       KIND_LABEL[o.kind],
       o.name,
-      o.action,
+      actionOf(o),
       o.state ?? '-',
       o.fqdns[0] ? `https://${o.fqdns[0]}` : '-',
       o.uuid ?? '-'
@@ -27,7 +28,7 @@ export function table(result: RunResult): string {
       lines.push(
         `plan: ${KIND_LABEL[p.kind]} ${p.name}: ${p.action}${p.strategy ? ` (${p.strategy})` : ''} — ${p.reason}`
       )
-  if (result.error) lines.push(`error: ${result.error}`)
+  // The error itself is on stderr, once; here only that the run ended in it.
   lines.push(`status: ${result.status}`)
   return `${lines.join('\n')}\n`
 }

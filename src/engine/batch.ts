@@ -242,11 +242,18 @@ async function planRemoval(
   const reason = 'dry-run: would be deleted'
   for (const t of targets) {
     const inst = found.get(t.label)
+    // Already gone is what a delete asks for: not a failure, and nothing to do.
+    if (!inst && ledger.get('instance', t.label)?.state === 'absent')
+      ledger.set('instance', t.label, { action: 'unchanged', error: undefined })
     if (!inst) continue
-    ledger.set('instance', inst.name, { action: 'planned' })
+    ledger.set('instance', inst.name, { action: 'planned', intent: 'would delete' })
     plan.push({ kind: 'instance', name: inst.name, action: 'delete', reason })
   }
+  // Every kind the real delete removes is a row too, so the dry run's table lists it.
   const owned = specOwned(spec)
   for (const kind of DELETE_ORDER)
-    for (const name of owned[kind] ?? []) plan.push({ kind, name, action: 'delete', reason })
+    for (const name of owned[kind] ?? []) {
+      ledger.set(kind, name, { action: 'planned', intent: 'would delete' })
+      plan.push({ kind, name, action: 'delete', reason })
+    }
 }

@@ -9,7 +9,7 @@ import { configureAutoscale, removeAutoscale } from './kinds/autoscale.js'
 import { awaitIssuance, uploadCertificates } from './kinds/certificate.js'
 import { applyInstances } from './kinds/instance.js'
 import { createGroups } from './kinds/service-group.js'
-import { createVolumes } from './kinds/volume.js'
+import { createVolumes, readVolumeStates } from './kinds/volume.js'
 import { observe } from './observe.js'
 import { attachLogTails } from './ops.js'
 import { planDeploy, planEntries } from './plan.js'
@@ -34,6 +34,7 @@ const PHASES: readonly Phase[] = [
   applyInstances,
   configureAutoscale,
   awaitIssuance,
+  readVolumeStates,
   (ctx) => attachLogTails(ctx.client, ctx.progress.ledger)
 ]
 

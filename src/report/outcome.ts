@@ -50,15 +50,16 @@ export function outcomeLines(result: RunResult): string[] {
     if (headline) lines.push(`${lines.length > 0 ? '✗' : '✓'} ${headline}`)
     return lines
   }
+  const gone = result.objects.filter((o) => o.action === 'unchanged' && o.state === 'absent')
+  if (gone.length > 0) lines.push(`${mark()} already gone: ${gone.map((o) => o.name).join(', ')}`)
   if (result.dryRun) {
     const doomed = result.plan.filter((p) => p.action === 'delete')
     lines.push(
-      `${mark()} would delete ${counted(doomed) || 'nothing'}: ${doomed.map((p) => p.name).join(', ') || '—'}`
+      `${mark()} would delete ${counted(doomed) || 'nothing'}${doomed.length ? `: ${doomed.map((p) => p.name).join(', ')}` : ''}`
     )
     return lines
   }
   const rolledBack = result.objects.filter((o) => o.rolledBack && o.action !== 'failed')
-  const gone = result.objects.filter((o) => o.action === 'unchanged' && o.state === 'absent')
   // What the command did to the rest: a deploy's deleted rows (rolled back, a surge) are not deployed.
   const fine = result.objects.filter(
     (o) =>
@@ -71,7 +72,6 @@ export function outcomeLines(result: RunResult): string[] {
     lines.push(
       `· rolled back (not at fault): ${counted(rolledBack)}: ${rolledBack.map((o) => o.name).join(', ')}`
     )
-  if (gone.length > 0) lines.push(`${mark()} already gone: ${gone.map((o) => o.name).join(', ')}`)
   if (fine.length > 0 || lines.length === 0) {
     const url = result.command === 'deploy' ? publicUrls(result.objects)[0] : undefined
     lines.push(

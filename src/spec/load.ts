@@ -30,6 +30,8 @@ export interface SpecInput {
   preview?: boolean
   /** `preview-env`: the variables (beyond the GitHub context) a preview's spec may read. */
   previewEnv?: string[]
+  /** Files must lie inside the workspace (default); false: a path is read wherever it points. */
+  confined?: boolean
 }
 
 /** Takes the `certificates` section out of a document, unread; returns the names it had. */
@@ -57,13 +59,14 @@ function readWorkspaceFile(
   path: string,
   workspace: string,
   input: string,
-  problems: Problems
+  problems: Problems,
+  confined = true
 ): { text: string; file: string } | undefined {
   const full = resolve(workspace, path)
   const at = { file: input }
   const outside = (inside: string, target: string): boolean => {
     const rel = relative(inside, target)
-    if (!rel.startsWith('..') && !isAbsolute(rel)) return false
+    if (!confined || (!rel.startsWith('..') && !isAbsolute(rel))) return false
     problems.add(
       at,
       `the file '${path}' is outside the workspace (${workspace}); files must live in the repository`
@@ -91,7 +94,11 @@ function readWorkspaceFile(
     problems.add(at, `the file '${path}' is larger than ${MAX_SPEC_BYTES / 1024} KiB`)
     return undefined
   }
-  return { text: readFileSync(real, 'utf8'), file: relative(realpathSync(workspace), real) }
+  const file = relative(realpathSync(workspace), real)
+  return {
+    text: readFileSync(real, 'utf8'),
+    file: confined || !file.startsWith('..') ? file : real
+  }
 }
 
 /** Certificate PEM from workspace files; every private key is handed to `onSecret` to be masked. */
@@ -99,13 +106,14 @@ function resolveCertificates(
   spec: Spec,
   workspace: string,
   problems: Problems,
-  onSecret: (value: string) => void
+  onSecret: (value: string) => void,
+  confined: boolean
 ): void {
   for (const c of spec.certificates) {
     const file = (path: string | undefined): string | undefined =>
       path === undefined
         ? undefined
-        : readWorkspaceFile(path, workspace, `certificates.${c.name}`, problems)?.text
+        : readWorkspaceFile(path, workspace, `certificates.${c.name}`, problems, confined)?.text
     c.chain = c.chain ?? file(c.chain_file)
     c.pkey = c.pkey ?? file(c.pkey_file)
     // Whichever field a key arrives through (chain and pkey swapped, a key in the chain file),
@@ -162,7 +170,7 @@ export function loadSpec(input: SpecInput): Spec | undefined {
   if (specText) {
     const source = looksInline(specText)
       ? { text: input.spec!, file: 'spec' }
-      : readWorkspaceFile(specText, input.workspace, "input 'spec'", problems)
+      : readWorkspaceFile(specText, input.workspace, "input 'spec'", problems, input.confined)
     if (source) {
       const root = parseYaml(source.text, source.file, problems)
       const leftOut = root && input.preview ? withoutCertificates(root) : []
@@ -174,7 +182,7 @@ export function loadSpec(input: SpecInput): Spec | undefined {
   }
   if (spec) {
     checkSpec(spec, problems)
-    resolveCertificates(spec, input.workspace, problems, onSecret)
+    resolveCertificates(spec, input.workspace, problems, onSecret, input.confined ?? true)
     for (const inst of spec.instances) {
       inst.env = { ...inst.env, ...secrets }
       for (const value of Object.values(inst.env)) maskPrivateKeys(value, onSecret)

@@ -138,6 +138,13 @@ export class Transport {
   private readonly sleep: (ms: number) => Promise<void>
   deadline?: number
   private readonly debug: (line: string) => void
+  /**
+   * The first request goes alone and the others wait for its answer, so a token the API
+   * refuses (401) costs one request, not one per batch of the first parallel reads; after a
+   * 401 nothing more is sent, and every later call fails with the same error.
+   */
+  private firstAnswer?: Promise<void>
+  private refused?: UkcError
 
   constructor(opts: TransportOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '')
@@ -217,6 +224,30 @@ export class Transport {
     read: (text: string) => T
   ): Promise<T> {
     const idempotent = spec.method === 'GET' || spec.method === 'PUT' || spec.method === 'DELETE'
+    let answered: (() => void) | undefined
+    if (this.firstAnswer) await this.firstAnswer
+    else this.firstAnswer = new Promise((resolve) => (answered = resolve))
+    if (this.refused) {
+      answered?.()
+      throw this.refused
+    }
+    try {
+      return await this.attempts(spec, accept, read, idempotent, () => answered?.())
+    } catch (err) {
+      if (err instanceof UkcError && err.status === 401) this.refused = err
+      throw err
+    } finally {
+      answered?.()
+    }
+  }
+
+  private async attempts<T>(
+    spec: RequestSpec,
+    accept: string,
+    read: (text: string) => T,
+    idempotent: boolean,
+    onAnswer: () => void
+  ): Promise<T> {
     const started = Date.now()
     for (let attempt = 1; ; attempt++) {
       const remaining = this.deadline !== undefined ? this.deadline - Date.now() : Infinity
@@ -238,6 +269,7 @@ export class Transport {
       }
       try {
         const res = await this.once(spec, accept, timeoutMs)
+        if (res.status !== 401) onAnswer()
         if (res.status >= 200 && res.status < 300) return read(res.text)
         failure = { ...this.describe(res), sent: true }
         if (!RETRYABLE_STATUS(res.status))

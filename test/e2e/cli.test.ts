@@ -133,9 +133,11 @@ describe('ukc-deploy', () => {
     })
     const r = await cli(['deploy', '-f', 'bad.yml', ...at()], undefined, cwd)
     expect(r.code).toBe(2)
-    expect(r.stdout).toContain(
+    // Said once, on stderr; stdout is the table.
+    expect(r.stderr).toContain(
       'bad.yml:4:16: instances[0].memory_mb: must be between 16 and 1048576, got 12'
     )
+    expect(r.stdout).not.toContain('memory_mb')
     expect(api.emu.journal()).toEqual([])
   })
 
@@ -188,7 +190,7 @@ describe('ukc-deploy sweep', () => {
           (i: { name: string }) => i.name
         )
       ).toEqual(expect.arrayContaining(['api', 'api-pr5']))
-      expect((await cli(['sweep', ...at()])).stdout).toContain('it needs a GitHub token')
+      expect((await cli(['sweep', ...at()])).stderr).toContain('it needs a GitHub token')
     } finally {
       await gh.close()
     }

@@ -1,4 +1,5 @@
 /** What `npm publish` may upload: the CLI's files only (scripts/check-pack.ts). */
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from '@jest/globals'
 import { packProblems } from '../../scripts/check-pack.js'
 
@@ -30,6 +31,21 @@ describe('packProblems', () => {
   ])('refuses %s', (path, why) => {
     expect(packProblems(pack(...CLI, path))).toEqual([`${path} ${why}`])
   })
+  it("ships every document README.md links to, so the npm page's links resolve", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+    const files = (
+      JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+        files: string[]
+      }
+    ).files
+    const linked = [...readme.matchAll(/\]\(([A-Za-z0-9_./-]+\.md)\)/g)].map((m) => m[1])
+    expect(linked.length).toBeGreaterThan(0)
+    for (const doc of linked) {
+      expect(files).toContain(doc)
+      expect(packProblems(pack(...CLI, doc))).toEqual([])
+    }
+  })
+
   it('says what is missing', () => {
     expect(packProblems(pack('bin/ukc-deploy.js'))).toEqual([
       'dist/cli/index.js is missing',

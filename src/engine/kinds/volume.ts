@@ -68,3 +68,19 @@ export async function createVolumes({ client, plan, log, progress }: DeployConte
     else ledger.fail('volume', name, `create failed: ${r.error}`)
   }
 }
+
+/**
+ * Phase, last: the volumes' states as they are now, after their instances mounted them (a
+ * volume made before its instance read `available`, which is no longer true). One request.
+ */
+export async function readVolumeStates({ client, plan, progress }: DeployContext): Promise<void> {
+  const { ledger } = progress
+  const names = plan.volumes.map((v) => v.name).filter((n) => ledger.get('volume', n)?.uuid)
+  if (names.length === 0) return
+  try {
+    const now = byName(await client.volumes.get(names.map((name) => ({ name }))), 'volumes')
+    for (const [name, v] of now) ledger.set('volume', name, { state: v.state })
+  } catch {
+    // A courtesy read at the end: its failure must not turn a deploy into a failure.
+  }
+}
