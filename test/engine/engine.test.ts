@@ -120,7 +120,9 @@ describe('deploy', () => {
     const r = await run('instances:\n  - { name: api, image: acme/api:1 }\n')
     expect(r.status).toBe('error')
     expect(r.objects[0]).toMatchObject({ action: 'failed', state: 'stopped' })
-    expect(r.objects[0].error).toMatch(/did not stay up: it stopped within 100 ms of starting/)
+    expect(r.objects[0].error).toMatch(
+      /did not stay up: the app exited with code 3 within 100 ms of starting \(stop_reason 3, exit code 3\)/
+    )
   })
 
   it('rolls back what it made when asked to (preview default)', async () => {
