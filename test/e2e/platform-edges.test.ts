@@ -34,6 +34,25 @@ const instances = async (): Promise<
 
 const onNew = GENERATION === 'new' ? describe : describe.skip
 
+/** A preview of acme/widget#5 with one instance, as its pull_request event runs it. */
+const previewOf5 = () =>
+  runAction(
+    { ...base(), spec: 'ukc.yml', comment: 'false' },
+    {
+      workspace: workspace({ 'ukc.yml': 'instances: [{ name: api, image: nginx:latest }]\n' }),
+      eventName: 'pull_request',
+      event: {
+        action: 'opened',
+        number: 5,
+        pull_request: {
+          number: 5,
+          head: { sha: 'a'.repeat(40), repo: { full_name: 'acme/widget' } },
+          base: { repo: { full_name: 'acme/widget' } }
+        }
+      }
+    }
+  )
+
 onNew('a metro that predates timeout_s (--legacy-timeouts)', () => {
   it('deploy, rollout and delete pay the refusal once per endpoint, and never wait without a bound', async () => {
     api.emu.configure({ legacy_timeouts: true })
@@ -128,22 +147,7 @@ describe('a name taken by something else while the run creates it', () => {
       body: { status: 'success', op_time_us: 1, data: { instances: [] } },
       times: 1
     })
-    const r = await runAction(
-      { ...base(), spec: 'ukc.yml', comment: 'false' },
-      {
-        workspace: workspace({ 'ukc.yml': 'instances: [{ name: api, image: nginx:latest }]\n' }),
-        eventName: 'pull_request',
-        event: {
-          action: 'opened',
-          number: 5,
-          pull_request: {
-            number: 5,
-            head: { sha: 'a'.repeat(40), repo: { full_name: 'acme/widget' } },
-            base: { repo: { full_name: 'acme/widget' } }
-          }
-        }
-      }
-    )
+    const r = await previewOf5()
     expect(r.code).toBe(1)
     const row = r.json('instances')[0]
     expect(row).toMatchObject({ name, action: 'failed', uuid: foreign.uuid })
@@ -163,22 +167,7 @@ onNew('listings are read whole, page by page (--page-size)', () => {
     api.emu.setQuotas({ hard: { instances: 1000, live_instances: 1000 } })
     for (let i = 0; i < 250; i++)
       await api.call('POST', '/instances', { name: `other-${i}`, image: 'nginx:latest' })
-    const preview = await runAction(
-      { ...base(), spec: 'ukc.yml', comment: 'false' },
-      {
-        workspace: workspace({ 'ukc.yml': 'instances: [{ name: api, image: nginx:latest }]\n' }),
-        eventName: 'pull_request',
-        event: {
-          action: 'opened',
-          number: 5,
-          pull_request: {
-            number: 5,
-            head: { sha: 'a'.repeat(40), repo: { full_name: 'acme/widget' } },
-            base: { repo: { full_name: 'acme/widget' } }
-          }
-        }
-      }
-    )
+    const preview = await previewOf5()
     expect(preview.code).toBe(0)
     // A listing that reads one page (the server's default of 100 here) misses 151 instances.
     api.emu.configure({ page_size: 100 })

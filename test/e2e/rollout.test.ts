@@ -2,9 +2,8 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import type { TimelineEntry } from '../../emulator/lifecycle.js'
 import { runAction as runBundled } from '../../scripts/local-runner.js'
-import { generationInput, itemsOf, useEmulator, waitMs } from '../support/emulator.js'
+import { generationInput, itemsOf, minRunning, useEmulator, waitMs } from '../support/emulator.js'
 import { eventually } from '../support/http.js'
 
 const api = useEmulator({ bootDelayMs: 30 })
@@ -32,18 +31,6 @@ const writes = (): string[] =>
     .journal()
     .filter((e) => e.method !== 'GET')
     .map((e) => `${e.method} ${e.path}`)
-
-/** The smallest number of running instances the group had at any moment after `from`. */
-function minRunning(timeline: TimelineEntry[], from: number): number {
-  const state = new Map<string, string>()
-  let min = Infinity
-  for (const e of timeline) {
-    state.set(e.uuid, e.state)
-    if (e.time >= from)
-      min = Math.min(min, [...state.values()].filter((s) => s === 'running').length)
-  }
-  return min
-}
 
 async function instancesInGroup(): Promise<
   { name: string; uuid: string; state: string; image: string }[]

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from '@jest/globals'
 import { runAction as runBundled, workspace } from '../../scripts/local-runner.js'
-import { GENERATION, generationInput, useEmulator } from '../support/emulator.js'
+import { GENERATION, generationInput, minRunning, useEmulator } from '../support/emulator.js'
 
 const api = useEmulator({ bootDelayMs: 30 })
 const runAction: typeof runBundled = (inputs, opts = {}) =>
@@ -93,18 +93,6 @@ describe('a database on a read-write volume', () => {
   })
 })
 
-/** The smallest number of running instances at any moment after `from`. */
-function minRunning(from: number): number {
-  const state = new Map<string, string>()
-  let min = Infinity
-  for (const e of api.emu.timeline()) {
-    state.set(e.uuid, e.state)
-    if (e.time >= from)
-      min = Math.min(min, [...state.values()].filter((s) => s === 'running').length)
-  }
-  return min
-}
-
 const readOnly = (
   image: string,
   mode: string
@@ -140,7 +128,7 @@ onNew('read-only mounts of a rox volume (new platform)', () => {
     expect(run.code).toBe(0)
     const plan = run.json('plan').find((p: { name: string }) => p.name === 'site')
     expect(plan).toMatchObject({ action: 'replace', strategy: 'rolling' })
-    expect(minRunning(from)).toBeGreaterThanOrEqual(1)
+    expect(minRunning(api.emu.timeline(), from)).toBeGreaterThanOrEqual(1)
     // The surge mounted the volume beside the old instance.
     expect(
       api.emu

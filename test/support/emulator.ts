@@ -1,6 +1,7 @@
 /** One emulator per test file, reset before each test. */
 import { afterAll, beforeAll, beforeEach } from '@jest/globals'
 import type { JournalEntry } from '../../emulator/faults.js'
+import type { TimelineEntry } from '../../emulator/lifecycle.js'
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator/server.js'
 import { raw, type RawReply } from './http.js'
 
@@ -85,4 +86,16 @@ export function itemsOf(e: JournalEntry): Record<string, unknown>[] {
 export function waitMs(item: unknown): number {
   const i = item as { timeout_ms?: number; wait_timeout_ms?: number; timeout_s?: number }
   return i.timeout_ms ?? i.wait_timeout_ms ?? (i.timeout_s ?? 0) * 1000
+}
+
+/** The smallest number of running instances at any moment after `from` (no gap in service: >= 1). */
+export function minRunning(timeline: TimelineEntry[], from: number): number {
+  const state = new Map<string, string>()
+  let min = Infinity
+  for (const e of timeline) {
+    state.set(e.uuid, e.state)
+    if (e.time >= from)
+      min = Math.min(min, [...state.values()].filter((s) => s === 'running').length)
+  }
+  return min
 }
