@@ -10,6 +10,7 @@ import { certificateRoutes } from './api/certificates.js'
 import { imageRoutes } from './api/images.js'
 import { instanceRoutes } from './api/instances.js'
 import { serviceRoutes } from './api/services.js'
+import { templateRoutes } from './api/templates.js'
 import { userRoutes } from './api/users.js'
 import { volumeRoutes } from './api/volumes.js'
 import type { Ctx, Generation, Req, Routes, Settings } from './context.js'
@@ -185,6 +186,7 @@ export class Emulator {
     this.life = new Lifecycle(this.store, this.timing, (inst) => destroyInstance(this.ctx, inst))
     this.routes = compile({
       ...instanceRoutes(this.ctx),
+      ...templateRoutes(this.ctx),
       ...autoscaleRoutes(this.ctx),
       ...serviceRoutes(this.ctx),
       ...volumeRoutes(this.ctx),

@@ -81,8 +81,28 @@ export interface AutoscaleConfig {
   max_size: number
   warmup_time_ms: number
   cooldown_time_ms: number
-  master: string // instance uuid
+  /** [C] The instance autoscale clones (uuid). */
+  master?: string
+  /** [N] The instance template autoscale clones (uuid). */
+  template?: string
   policies: AutoscalePolicy[]
+}
+
+/**
+ * [N] An instance converted into a template (`POST /v1/instances/templates`): the same UUID and
+ * name, state `template`, no longer an instance [SDK: models; docs: features/templates.mdx].
+ */
+export interface TemplateRec {
+  uuid: string
+  name: string
+  created_at: string
+  image: string
+  memory_mb: number
+  vcpus: number
+  args: string[]
+  env: Record<string, string>
+  restart_policy: InstanceRec['restart_policy']
+  scale_to_zero?: ScaleToZero
 }
 
 export interface ServiceGroupRec {
@@ -184,7 +204,7 @@ export function defaultQuotas(): Quotas {
   }
 }
 
-export type Noun = 'instance' | 'service group' | 'volume' | 'certificate'
+export type Noun = 'instance' | 'service group' | 'volume' | 'certificate' | 'instance template'
 
 export class NotFound extends Error {
   readonly code = 8
@@ -269,6 +289,8 @@ export class Store {
   groups = new Map<string, ServiceGroupRec>()
   volumes = new Map<string, VolumeRec>()
   certificates = new Map<string, CertificateRec>()
+  /** [N] Instance templates, by UUID; their names are taken like instance names. */
+  templates = new Map<string, TemplateRec>()
   images = new Map<string, ImageRec>() // by digest
   quotas: Quotas = defaultQuotas()
   autoscaleEnabled = true
@@ -317,6 +339,9 @@ export class Store {
   certificate(ref: Ref): CertificateRec {
     return this.findIn(this.certificates, 'certificate', ref)
   }
+  template(ref: Ref): TemplateRec {
+    return this.findIn(this.templates, 'instance template', ref)
+  }
 
   nameTaken(map: Map<string, { name: string }>, name: string): boolean {
     for (const o of map.values()) if (o.name === name) return true
@@ -326,7 +351,8 @@ export class Store {
   usage(): Quotas['hard'] {
     const live = [...this.instances.values()].filter((i) => i.state !== 'stopped')
     return {
-      instances: this.instances.size,
+      // [N] "Templates count against the user's instance quota" (docs: features/templates.mdx).
+      instances: this.instances.size + this.templates.size,
       live_instances: live.length,
       live_vcpus: live.reduce((s, i) => s + i.vcpus, 0),
       live_memory_mb: live.reduce((s, i) => s + i.memory_mb, 0),

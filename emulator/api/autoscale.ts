@@ -5,7 +5,8 @@ import {
   ItemError,
   type AutoscaleConfig,
   type AutoscalePolicy,
-  type ServiceGroupRec
+  type ServiceGroupRec,
+  type TemplateRec
 } from '../state.js'
 import {
   arrayOf,
@@ -96,6 +97,14 @@ type ConfigInput = { ref: Ref } & {
   [K in keyof typeof configOptions]?: ReturnType<(typeof configOptions)[K]>
 }
 
+function findTemplate(ctx: Ctx, ref: Ref): TemplateRec | undefined {
+  try {
+    return ctx.store.template(ref)
+  } catch {
+    return undefined
+  }
+}
+
 function enabledGroup(ctx: Ctx, r: Ref): ServiceGroupRec {
   if (!ctx.store.autoscaleEnabled) throw new ItemError(28, 'Autoscale not enabled for your account')
   return ctx.store.group(r)
@@ -105,7 +114,7 @@ function enabledGroup(ctx: Ctx, r: Ref): ServiceGroupRec {
  * [C] names what to clone as `master` (OpenAPI 0.6.0) or `create_args.template` (classic SDK);
  * [N] as `create_args.template` (model) or a top-level `template` (docs), and it must be an
  * instance template ("Autoscale requires an instance template", unikraft-cloud/docs
- * features/autoscale) — which this emulator does not make, so [N] refuses every instance.
+ * features/autoscale), made by `POST /v1/instances/templates` (api/templates.ts).
  */
 function checkMembers(ctx: Ctx, list: ConfigInput[]): void {
   list.forEach((c, i) => {
@@ -136,23 +145,32 @@ function configure(ctx: Ctx, list: ConfigInput[]): Res {
         29,
         `Autoscale size out of range: min_size ${min} and max_size ${max} must satisfy ${lo} <= min_size <= max_size <= ${hi}`
       )
-    // Autoscale clones an instance of the group: the request must name it.
+    // Autoscale clones an instance of the group ([C]) or an instance template ([N]).
     const masterRef = c.master ?? c.create_args?.template ?? c.template
-    if (ctx.settings.generation === 'new' && masterRef) {
-      const named = masterRef.name ?? masterRef.uuid
-      throw new ItemError(
-        8,
-        `No instance template '${named}': autoscale clones an instance template (create one from an instance first)`
-      )
-    }
     if (!masterRef)
       throw new ItemError(
         13,
-        `Autoscale needs the instance to clone: give 'master' ({uuid} or {name} of an instance in service group '${group.name}')`
+        ctx.settings.generation === 'new'
+          ? `Autoscale needs the instance template to clone: give 'create_args.template' ({uuid} or {name} of an instance template)`
+          : `Autoscale needs the instance to clone: give 'master' ({uuid} or {name} of an instance in service group '${group.name}')`
       )
-    const master = ctx.store.instance(masterRef)
-    if (master.service_group !== group.uuid)
-      throw new ItemError(25, `Instance '${master.name}' is not in service group '${group.name}'`)
+    let clones: Pick<AutoscaleConfig, 'master' | 'template'>
+    if (ctx.settings.generation === 'new') {
+      const template = findTemplate(ctx, masterRef)
+      if (!template) {
+        const named = masterRef.name ?? masterRef.uuid
+        throw new ItemError(
+          8,
+          `No instance template '${named}': autoscale clones an instance template (create one from an instance first)`
+        )
+      }
+      clones = { template: template.uuid }
+    } else {
+      const master = ctx.store.instance(masterRef)
+      if (master.service_group !== group.uuid)
+        throw new ItemError(25, `Instance '${master.name}' is not in service group '${group.name}'`)
+      clones = { master: master.uuid }
+    }
     const names = (c.policies ?? []).map((p) => p.name!)
     if (new Set(names).size !== names.length)
       throw new ItemError(23, 'Two policies have the same name')
@@ -161,7 +179,7 @@ function configure(ctx: Ctx, list: ConfigInput[]): Res {
       max_size: max,
       warmup_time_ms: c.warmup_time_ms ?? 1000,
       cooldown_time_ms: c.cooldown_time_ms ?? 1000,
-      master: master.uuid,
+      ...clones,
       policies: (c.policies ?? []).map((p) => p as AutoscalePolicy)
     }
     group.autoscale = config
@@ -181,6 +199,7 @@ function configView(ctx: Ctx, group: ServiceGroupRec): Item {
       enabled: false
     }
   const master = a.master ? ctx.store.instances.get(a.master) : undefined
+  const template = a.template ? ctx.store.templates.get(a.template) : undefined
   return {
     status: 'success',
     uuid: group.uuid,
@@ -191,6 +210,8 @@ function configView(ctx: Ctx, group: ServiceGroupRec): Item {
     warmup_time_ms: a.warmup_time_ms,
     cooldown_time_ms: a.cooldown_time_ms,
     ...(master ? { master: { uuid: master.uuid, name: master.name } } : {}),
+    // [N] the template it clones (docs: features/autoscale.mdx, the GET example).
+    ...(template ? { template: { uuid: template.uuid, name: template.name } } : {}),
     policies: a.policies.map((p) => ({ ...p, enabled: true }))
   }
 }

@@ -203,7 +203,8 @@ async function create(ctx: Ctx, req: Req): Promise<Res> {
       i === 0 ? baseName : `${baseName.slice(0, 114)}-${randomAlnum(5)}`
     )
     for (const n of names) {
-      if (store.nameTaken(store.instances, n))
+      // [N] A template is the instance it was made from: its name stays taken.
+      if (store.nameTaken(store.instances, n) || store.nameTaken(store.templates, n))
         throw new ItemError(23, `An instance with the name '${n}' already exists`)
       const kept = store.retainedInstance({ name: n })
       if (kept)

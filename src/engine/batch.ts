@@ -13,6 +13,7 @@ import type { Ledger } from './ledger.js'
 import { attachLogTails, retireRefs, STILL_HELD, untilGone, waitBudgetMs, waitFor } from './ops.js'
 import { externalRefs } from '../spec/check.js'
 import { markerOf, PREVIEW_ENV, type PreviewOwner } from '../spec/preview.js'
+import { templateGroup } from './kinds/template.js'
 import { DELETE_ORDER } from './order.js'
 import { key, teardown, type Doomed } from './teardown.js'
 import type { Kind } from './types.js'
@@ -127,11 +128,26 @@ async function waitStopped(
   }
 }
 
-/** What a delete with a spec removes besides the instances: only what the spec defines. */
-function specOwned(spec: Spec | undefined): Doomed {
+/**
+ * What a delete with a spec removes besides the instances: only what the spec defines, and
+ * [N] the templates its groups' autoscale cloned (`<group>-tpl-<hash>`, found by listing).
+ */
+async function specOwned(client: UkcClient, spec: Spec | undefined): Promise<Doomed> {
+  const groups = new Set(spec?.service_groups.map((g) => g.name) ?? [])
+  const templates =
+    client.dialect.autoscaleClones === 'template' && groups.size > 0
+      ? (await client.templates.get()).items
+          .filter((i) => i.ok && groups.has(templateGroup(i.value.name) ?? ''))
+          .map((i) => i.value.name)
+      : []
   return {
     volume: spec?.volumes.map((v) => v.name) ?? [],
-    autoscale: spec?.service_groups.filter((g) => g.autoscale).map((g) => g.name) ?? [],
+    template: templates,
+    // A group whose template is deleted loses its autoscale first (the template is in use).
+    autoscale:
+      spec?.service_groups
+        .filter((g) => g.autoscale || templates.some((t) => templateGroup(t) === g.name))
+        .map((g) => g.name) ?? [],
     service_group: spec?.service_groups.map((g) => g.name) ?? [],
     certificate: spec?.certificates.map((c) => c.name) ?? []
   }
@@ -166,21 +182,24 @@ async function deleteInstances(ctx: RunContext, targets: Target[]): Promise<void
 async function deleteOwned(ctx: RunContext, doomed: Doomed): Promise<void> {
   const { client, opts, log, progress } = ctx
   if (Object.values(doomed).every((list) => list.length === 0)) return
-  await log.group("Deleting the spec's volumes, service groups and certificates", async () => {
-    const gone = await teardown(client, doomed, 0, opts.deadline)
-    for (const [kind, names] of Object.entries(doomed) as [Kind, string[]][]) {
-      for (const name of names) {
-        const g = gone.get(key(kind, name))
-        if (!g?.ok) progress.ledger.fail(kind, name, g?.error ?? 'not deleted')
-        else
-          progress.ledger.set(kind, name, {
-            uuid: g.uuid,
-            action: g.state === 'absent' ? 'unchanged' : 'deleted',
-            state: g.state
-          })
+  await log.group(
+    "Deleting the spec's autoscale, templates, volumes, service groups and certificates",
+    async () => {
+      const gone = await teardown(client, doomed, 0, opts.deadline)
+      for (const [kind, names] of Object.entries(doomed) as [Kind, string[]][]) {
+        for (const name of names) {
+          const g = gone.get(key(kind, name))
+          if (!g?.ok) progress.ledger.fail(kind, name, g?.error ?? 'not deleted')
+          else
+            progress.ledger.set(kind, name, {
+              uuid: g.uuid,
+              action: g.state === 'absent' ? 'unchanged' : 'deleted',
+              state: g.state
+            })
+        }
       }
     }
-  })
+  )
 }
 
 /**
@@ -203,7 +222,7 @@ export async function remove(
     ctx.progress.notes.push(
       `volume(s) ${volumes.map((v) => `'${v}'`).join(', ')} are mounted by the spec but not defined in it, so they were not deleted`
     )
-  await deleteOwned(ctx, specOwned(spec))
+  await deleteOwned(ctx, await specOwned(ctx.client, spec))
 }
 
 /**
@@ -250,7 +269,7 @@ async function planRemoval(
     plan.push({ kind: 'instance', name: inst.name, action: 'delete', reason })
   }
   // Every kind the real delete removes is a row too, so the dry run's table lists it.
-  const owned = specOwned(spec)
+  const owned = await specOwned(client, spec)
   for (const kind of DELETE_ORDER)
     for (const name of owned[kind] ?? []) {
       ledger.set(kind, name, { action: 'planned', intent: 'would delete' })

@@ -9,6 +9,7 @@ import { configureAutoscale, removeAutoscale } from './kinds/autoscale.js'
 import { awaitIssuance, uploadCertificates } from './kinds/certificate.js'
 import { applyInstances } from './kinds/instance.js'
 import { createGroups } from './kinds/service-group.js'
+import { makeTemplates, reportTemplates, retireTemplates } from './kinds/template.js'
 import { createVolumes, readVolumeStates } from './kinds/volume.js'
 import { observe } from './observe.js'
 import { attachLogTails } from './ops.js'
@@ -24,22 +25,33 @@ export class DeployBlocked extends Error {
 /**
  * The apply, in creation order. Autoscale configurations the spec drops or changes go before
  * any instance changes; new ones after, because autoscale clones a running instance; the
- * platform's certificates for new domains are followed last.
+ * platform's certificates for new domains are followed last. [N] Templates are made before the
+ * instances change (from stopped copies), and the ones nothing clones any more are deleted
+ * after autoscale was re-pointed.
  */
 const PHASES: readonly Phase[] = [
   uploadCertificates,
   createGroups,
   removeAutoscale,
   createVolumes,
+  makeTemplates,
   applyInstances,
   configureAutoscale,
+  retireTemplates,
   awaitIssuance,
   readVolumeStates,
   (ctx) => attachLogTails(ctx.client, ctx.progress.ledger)
 ]
 
 /** Rows for what exists, as found; what is new gets its row when it is made. */
-function reportFound({ actual, plan, opts, progress: { ledger } }: DeployContext): void {
+function reportFound(ctx: DeployContext): void {
+  const {
+    actual,
+    plan,
+    opts,
+    progress: { ledger }
+  } = ctx
+  reportTemplates(ctx)
   for (const v of plan.volumes) {
     const have = actual.volumes.get(v.name)
     if (have)

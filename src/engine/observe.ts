@@ -7,7 +7,15 @@ import { externalRefs } from '../spec/check.js'
 import type { UkcClient } from '../ukc/client.js'
 import { describeItem, type ApiResult } from '../ukc/envelope.js'
 import { ErrorCode, UkcError } from '../ukc/errors.js'
-import type { AutoscaleConfig, Certificate, Instance, ServiceGroup, Volume } from '../ukc/types.js'
+import type {
+  AutoscaleConfig,
+  Certificate,
+  Instance,
+  ServiceGroup,
+  Template,
+  Volume
+} from '../ukc/types.js'
+import { templateGroup } from './kinds/template.js'
 
 export interface Actual {
   instances: Map<string, Instance>
@@ -20,6 +28,8 @@ export interface Actual {
   certificates: Map<string, Certificate>
   /** Autoscale of the spec's groups that exist (`enabled: false` when unconfigured). */
   autoscale: Map<string, AutoscaleConfig>
+  /** [N] The templates of the spec's groups (`<group>-tpl-<hash>`), by name. */
+  templates: Map<string, Template>
   /** Every instance name in the account (a leftover surge is found by its name). */
   instanceNames: string[]
   /**
@@ -57,7 +67,7 @@ export async function observe(client: UkcClient, spec: Spec): Promise<Actual> {
   ]
   // Autoscale is read for every group of the spec: one that lost its autoscale block is reset.
   const specGroups = spec.service_groups.map((g) => g.name)
-  const [instances, groups, volumes, resolved, certificates, autoscale, listing] =
+  const [instances, groups, volumes, resolved, certificates, autoscale, listing, templates] =
     await Promise.all([
       client.instances.get(instanceNames.map((name) => ({ name }))),
       client.services.get(groupNames.map((name) => ({ name }))),
@@ -65,7 +75,8 @@ export async function observe(client: UkcClient, spec: Spec): Promise<Actual> {
       client.images.resolve(images),
       client.certificates.get(certificateNames.map((name) => ({ name }))),
       readAutoscale(client, spec, specGroups),
-      client.instances.get(undefined, { details: false })
+      client.instances.get(undefined, { details: false }),
+      readTemplates(client, specGroups)
     ])
   const digests = new Map<string, string | undefined>()
   const imageErrors = new Map<string, string>()
@@ -81,6 +92,7 @@ export async function observe(client: UkcClient, spec: Spec): Promise<Actual> {
     imageErrors,
     certificates: byName(certificates, 'certificates'),
     autoscale: autoscale instanceof Map ? autoscale : new Map(),
+    templates,
     instanceNames: listing.items.filter((i) => i.ok).map((i) => i.value.name),
     autoscaleUnread: typeof autoscale === 'string' ? autoscale : undefined
   }
@@ -109,5 +121,20 @@ function autoscaleByName(result: ApiResult<AutoscaleConfig>): Map<string, Autosc
   const out = new Map<string, AutoscaleConfig>()
   for (const item of result.items)
     if (item.ok && item.value.name) out.set(item.value.name, item.value)
+  return out
+}
+
+/**
+ * [N] The templates of the spec's groups, found by name in one (paged) listing; none on
+ * classic, where autoscale clones an instance, and none to read for a spec without groups.
+ */
+async function readTemplates(client: UkcClient, groups: string[]): Promise<Map<string, Template>> {
+  const out = new Map<string, Template>()
+  if (client.dialect.autoscaleClones !== 'template' || groups.length === 0) return out
+  const wanted = new Set(groups)
+  for (const item of (await client.templates.get()).items) {
+    const group = item.ok ? templateGroup(item.value.name) : undefined
+    if (group !== undefined && wanted.has(group)) out.set(item.value.name, item.value)
+  }
   return out
 }

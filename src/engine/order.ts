@@ -1,7 +1,7 @@
 /**
  * The order in which object kinds are made, in one place: what a later kind refers to must
  * exist first (a domain names its certificate, an instance joins a group and mounts volumes,
- * autoscale clones a running instance of its group). Deletion runs the other way round
+ * autoscale clones a running instance of its group, or [N] a template). Deletion runs the other way round
  * (`delete` removes instances first, by name or UUID, then the rest in this order).
  */
 import type { Kind } from './types.js'
@@ -12,6 +12,7 @@ export const KIND_LABEL: Record<Kind, string> = {
   service_group: 'service group',
   autoscale: 'autoscale',
   volume: 'volume',
+  template: 'template',
   instance: 'instance'
 }
 
@@ -19,6 +20,9 @@ export const CREATE_ORDER: readonly Kind[] = [
   'certificate',
   'service_group',
   'volume',
+  // Before the instances: a template is made from a stopped copy, never from what serves;
+  // and deleted after autoscale, which refers to it.
+  'template',
   'instance',
   'autoscale'
 ]

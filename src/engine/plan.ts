@@ -11,6 +11,7 @@ import { planAutoscale, type AutoscalePlan } from './kinds/autoscale.js'
 import { planCertificates, type CertificatePlan } from './kinds/certificate.js'
 import { planInstances, type InstancePlan } from './kinds/instance.js'
 import { planGroups, type GroupPlan } from './kinds/service-group.js'
+import { planTemplates, type TemplatePlan } from './kinds/template.js'
 import { planVolumes, type VolumePlan } from './kinds/volume.js'
 import type { Actual } from './observe.js'
 import { byCreateOrder } from './order.js'
@@ -24,6 +25,8 @@ export interface DeployPlan {
   groups: GroupPlan[]
   volumes: VolumePlan[]
   instances: InstancePlan[]
+  /** [N] The instance templates autoscale clones (none on classic). */
+  templates: TemplatePlan[]
   autoscale: AutoscalePlan[]
   /** Surges an interrupted rollout left behind; deploy removes them. */
   leftovers: Leftover[]
@@ -56,14 +59,14 @@ function missingReferences(spec: Spec, actual: Actual): string[] {
 /** What the API this client speaks refuses that the spec would send (ukc/generation.ts). */
 export type PlatformRules = Pick<
   Dialect,
-  'refuseCreate' | 'refuseAutoscale' | 'refuseVolume' | 'sharesReadOnlyVolumes'
+  'refuseCreate' | 'autoscaleClones' | 'refuseVolume' | 'sharesReadOnlyVolumes'
 >
 
 const WRITES: readonly string[] = ['create', 'replace']
 
 /** The writes this plan makes that the platform would refuse, said before any of them is sent. */
 function platformRefusals(
-  { instances, autoscale, volumes }: Pick<DeployPlan, 'instances' | 'autoscale' | 'volumes'>,
+  { instances, volumes }: Pick<DeployPlan, 'instances' | 'volumes'>,
   rules: PlatformRules
 ): string[] {
   const out: string[] = []
@@ -76,10 +79,6 @@ function platformRefusals(
     const why = rules.refuseCreate(createRequest(p.spec, p.digest))
     if (why) out.push(`instance '${p.name}': ${why}`)
   }
-  const why = rules.refuseAutoscale()
-  if (why)
-    for (const p of autoscale.filter((x) => WRITES.includes(x.action)))
-      out.push(`service group '${p.name}': autoscale: ${why}`)
   return out
 }
 
@@ -90,14 +89,23 @@ export function planDeploy(
   rules?: PlatformRules
 ): DeployPlan {
   const instances = planInstances(spec, actual, strategy, rules?.sharesReadOnlyVolumes)
-  const replaced = new Set(instances.filter((p) => p.action === 'replace').map((p) => p.name))
-  const autoscale = planAutoscale(spec, actual, replaced)
   const volumes = planVolumes(spec, actual)
+  // Classic autoscale clones the master, and replacing it resets autoscale; the new
+  // platform's clones a template, made from the master's create body.
+  const templated = rules?.autoscaleClones === 'template'
+  const templates = templated
+    ? planTemplates(spec, actual, instances)
+    : { templates: [], wanted: undefined, blockers: [] }
+  const replaced = templated
+    ? new Set<string>()
+    : new Set(instances.filter((p) => p.action === 'replace').map((p) => p.name))
+  const autoscale = planAutoscale(spec, actual, replaced, templates.wanted)
   return {
     certificates: planCertificates(spec, actual),
     groups: planGroups(spec, actual),
     volumes,
     instances,
+    templates: templates.templates,
     autoscale,
     leftovers: leftoverSurges(
       spec.instances.map((i) => i.name),
@@ -105,7 +113,8 @@ export function planDeploy(
     ),
     blockers: [
       ...missingReferences(spec, actual),
-      ...(rules ? platformRefusals({ instances, autoscale, volumes }, rules) : [])
+      ...templates.blockers,
+      ...(rules ? platformRefusals({ instances, volumes }, rules) : [])
     ]
   }
 }
@@ -125,6 +134,7 @@ export function planEntries(plan: DeployPlan): PlanEntry[] {
     ...plan.groups,
     ...plan.autoscale,
     ...plan.volumes,
+    ...plan.templates,
     ...plan.instances
   ]).map(strip)
 }

@@ -12,8 +12,9 @@ import { deploy } from './deploy.js'
 import { newProgress } from './ledger.js'
 import { outcome, runResult } from './result.js'
 import { sweep } from './sweep.js'
+import { templateGroup } from './kinds/template.js'
 import { key, teardown } from './teardown.js'
-import type { EngineOptions, Kind, Logger, RunResult } from './types.js'
+import type { EngineOptions, Kind, Logger, ObjectResult, RunResult } from './types.js'
 
 async function dispatch(ctx: RunContext, spec: Spec | undefined): Promise<void> {
   const { command } = ctx.opts
@@ -44,7 +45,14 @@ async function dispatch(ctx: RunContext, spec: Spec | undefined): Promise<void> 
 
 /** Deletes what this run created (instances first), so a failed run leaves nothing behind. */
 async function rollback({ client, opts, log, progress }: RunContext): Promise<void> {
-  const created = progress.ledger.all().filter((o) => o.createdByRun && o.action !== 'replaced')
+  const { ledger } = progress
+  // A template an autoscale configuration of this run now clones stays: it is in use.
+  const inUse = (o: ObjectResult): boolean => {
+    const group = o.kind === 'template' ? templateGroup(o.name) : undefined
+    const a = group !== undefined ? ledger.get('autoscale', group) : undefined
+    return a?.action === 'created' || a?.action === 'replaced'
+  }
+  const created = ledger.all().filter((o) => o.createdByRun && o.action !== 'replaced' && !inUse(o))
   if (created.length === 0) return
   const names = (kind: Kind): string[] => created.filter((o) => o.kind === kind).map((o) => o.name)
   await log.group(`Rolling back ${created.length} object(s) this run created`, async () => {
@@ -54,6 +62,7 @@ async function rollback({ client, opts, log, progress }: RunContext): Promise<vo
       instance: names('instance'),
       service_group: names('service_group'),
       volume: names('volume'),
+      template: names('template'),
       certificate: names('certificate')
     }
     const gone = await teardown(client, doomed, 0, deadline)

@@ -1,6 +1,7 @@
 /**
  * `sweep`, for a scheduled workflow: previews whose pull request is closed are deleted in
- * batch, in the delete order of order.ts (instances, then volumes, then service groups).
+ * batch, in the delete order of order.ts (autoscale, instances, [N] templates, volumes,
+ * service groups).
  * Only what this repository's previews provably made is touched: names with this
  * repository's `-pr<N>-<owner tag>` suffix, and of instances only those whose PREVIEW_ENV
  * marker names this repository and that PR. A PR whose state GitHub cannot tell is left alone.
@@ -8,6 +9,7 @@
 import { FieldError } from '../fields.js'
 import { markerOf, previewPr, PREVIEW_ENV } from '../spec/preview.js'
 import type { RunContext } from './context.js'
+import { templateGroup } from './kinds/template.js'
 import { key, teardown } from './teardown.js'
 import type { Kind } from './types.js'
 
@@ -25,19 +27,24 @@ async function findPreviews(
   { client, progress }: RunContext,
   repository: string
 ): Promise<Found[]> {
-  const [instances, groups, volumes] = await Promise.all([
+  const templated = client.dialect.autoscaleClones === 'template'
+  const [instances, groups, volumes, templates] = await Promise.all([
     client.instances.get(),
     client.services.get(),
-    client.volumes.get()
+    client.volumes.get(),
+    templated ? client.templates.get() : Promise.resolve({ items: [] as Listed[] })
   ])
   const found: Found[] = []
   const add = (kind: Kind, items: Listed[]): void => {
     for (const i of items) {
-      const pr = i.ok ? previewPr(i.value.name, repository) : undefined
+      // [N] A template is named after its group: `<group>-tpl-<hash>`.
+      const base = kind === 'template' ? templateGroup(i.value.name) : i.value.name
+      const pr = i.ok && base !== undefined ? previewPr(base, repository) : undefined
       if (pr === undefined) continue
-      if (kind === 'instance' && i.value.env?.[PREVIEW_ENV] !== markerOf({ repository, pr })) {
+      const marked = kind === 'instance' || kind === 'template'
+      if (marked && i.value.env?.[PREVIEW_ENV] !== markerOf({ repository, pr })) {
         progress.notes.push(
-          `instance '${i.value.name}' was left alone: its name looks like a preview of #${pr}, but its ${PREVIEW_ENV} does not name this repository and PR`
+          `${kind} '${i.value.name}' was left alone: its name looks like a preview of #${pr}, but its ${PREVIEW_ENV} does not name this repository and PR`
         )
         continue
       }
@@ -47,6 +54,7 @@ async function findPreviews(
   add('instance', instances.items)
   add('service_group', groups.items)
   add('volume', volumes.items)
+  add('template', templates.items as Listed[])
   return found
 }
 
@@ -98,6 +106,9 @@ export async function sweep(ctx: RunContext): Promise<void> {
       client,
       {
         instance: names('instance'),
+        // A template is in use while its group's autoscale clones it: that goes first.
+        autoscale: [...new Set(names('template').map((t) => templateGroup(t)!))],
+        template: names('template'),
         volume: names('volume'),
         service_group: names('service_group')
       },

@@ -1,6 +1,6 @@
 /**
  * Deleting a set of objects of several kinds, in the reverse of the order they are made
- * (order.ts): autoscale, instances (drained first when asked), volumes, service groups,
+ * (order.ts): autoscale, instances (drained first when asked), [N] templates, volumes, service groups,
  * certificates — one request per kind. Already gone counts as done.
  */
 import type { UkcClient } from '../ukc/client.js'
@@ -45,6 +45,7 @@ export async function teardown(
     (refs: { name: string }[]) => Promise<ApiResult<{ uuid?: string }>>
   > = {
     volume: (refs) => client.volumes.delete(refs),
+    template: (refs) => client.templates.delete(refs),
     autoscale: (refs) => client.autoscale.delete(refs),
     service_group: (refs) => client.services.delete(refs),
     certificate: (refs) => client.certificates.delete(refs)

@@ -17,7 +17,8 @@ export interface Logger {
   group<T>(title: string, fn: () => Promise<T>): Promise<T>
 }
 
-export type Kind = 'instance' | 'service_group' | 'volume' | 'certificate' | 'autoscale'
+export type Kind =
+  'instance' | 'service_group' | 'volume' | 'certificate' | 'template' | 'autoscale'
 
 export type PlanAction =
   'create' | 'unchanged' | 'replace' | 'delete' | 'start' | 'stop' | 'read' | 'conflict'

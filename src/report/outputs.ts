@@ -7,6 +7,7 @@ export const OUTPUT_NAMES = [
   'instances',
   'service-uuids',
   'services',
+  'templates',
   'url',
   'urls',
   'plan'
@@ -68,6 +69,11 @@ export function outputsOf(result: RunResult): Outputs {
       result.objects
         .filter((o) => o.kind === 'service_group')
         .map((o) => ({ name: o.name, uuid: o.uuid ?? '', fqdns: o.fqdns, action: o.action }))
+    ),
+    templates: JSON.stringify(
+      result.objects
+        .filter((o) => o.kind === 'template')
+        .map((o) => ({ name: o.name, uuid: o.uuid ?? '', action: o.action, error: o.error ?? '' }))
     ),
     url: urls[0] ?? '',
     urls: JSON.stringify(urls),

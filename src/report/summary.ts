@@ -18,6 +18,7 @@ const KIND_TITLE: Record<Kind, string> = {
   service_group: 'Service groups',
   autoscale: 'Autoscale',
   volume: 'Volumes',
+  template: 'Instance templates',
   instance: 'Instances'
 }
 

@@ -13,6 +13,7 @@ import {
 import { ImagesApi } from './images.js'
 import { InstancesApi } from './instances.js'
 import { ServicesApi } from './services.js'
+import { TemplatesApi } from './templates.js'
 import { Transport, type TransportOptions } from './transport.js'
 import { UsersApi } from './users.js'
 import { VolumesApi } from './volumes.js'
@@ -34,6 +35,8 @@ export class UkcClient {
   readonly volumes: VolumesApi
   readonly certificates: CertificatesApi
   readonly autoscale: AutoscaleApi
+  /** [N] Instance templates (what autoscale clones on the new platform). */
+  readonly templates: TemplatesApi
   readonly images: ImagesApi
   readonly users: UsersApi
   /** The shapes this client sends: the API generation it speaks. */
@@ -53,6 +56,7 @@ export class UkcClient {
     this.volumes = new VolumesApi(this.transport, this.dialect)
     this.certificates = new CertificatesApi(this.transport, this.dialect)
     this.autoscale = new AutoscaleApi(this.transport, this.dialect)
+    this.templates = new TemplatesApi(this.transport, this.dialect)
     this.images = new ImagesApi(this.transport, this.dialect)
     this.users = new UsersApi(this.transport)
   }

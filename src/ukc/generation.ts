@@ -130,8 +130,11 @@ export interface Dialect {
    * sent (undefined: it takes it).
    */
   refuseCreate(req: CreateInstanceRequest): string | undefined
-  /** Why autoscale cannot be configured as the spec asks on this platform (undefined: it can). */
-  refuseAutoscale(): string | undefined
+  /**
+   * What autoscale clones: an instance of the group (classic `master`), or an instance template
+   * (the new platform's `create_args.template`), which the deploy makes (kinds/template.ts).
+   */
+  readonly autoscaleClones: 'instance' | 'template'
   /** Why this platform would refuse a volume create as the spec asks (undefined: it takes it). */
   refuseVolume(req: CreateVolumeRequest): string | undefined
   /**
@@ -175,7 +178,7 @@ const classic: Dialect = {
   // One object naming the instance autoscale clones (`master`, OpenAPI 0.6.0).
   autoscale: (config) => ({ body: config }),
   refuseCreate: () => undefined,
-  refuseAutoscale: () => undefined,
+  autoscaleClones: 'instance',
   refuseVolume: (req) =>
     req.access_mode !== undefined && req.access_mode !== 'rwo'
       ? `access_mode '${req.access_mode}' is a field of the new Unikraft Cloud platform; the classic API has no access modes and attaches a volume to one instance at a time, so drop access_mode`
@@ -236,8 +239,7 @@ const newPlatform: Dialect = {
     start: (items) => ({ body: items }),
     wait: (items) => refQuery(items, (i) => ({ state: i.state, timeout_ms: i.timeout_ms }))
   },
-  refuseAutoscale: () =>
-    'autoscale on the new Unikraft Cloud platform clones an instance template, which ukc-deploy does not create yet; configure autoscale with the unikraft CLI, or deploy it to a classic metro (fra0, dal0, sin0, was1)',
+  autoscaleClones: 'template',
   refuseVolume: () => undefined,
   sharesReadOnlyVolumes: true
 }

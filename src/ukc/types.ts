@@ -248,7 +248,22 @@ export interface AutoscaleConfig {
   warmup_time_ms?: number
   cooldown_time_ms?: number
   master?: { uuid: string; name: string }
+  /** [N] The instance template it clones (docs: features/autoscale.mdx, the GET answer). */
+  template?: { uuid: string; name: string }
   policies?: (AutoscalePolicy & { enabled?: boolean })[]
+}
+
+/**
+ * [N] An instance template (`/v1/instances/templates`): an instance converted in place, same
+ * UUID and name, state `template` (ukc-api.md §6.13).
+ */
+export interface Template {
+  uuid: string
+  name: string
+  state?: string
+  created_at?: string
+  image?: string
+  memory_mb?: number
 }
 
 export interface Image {

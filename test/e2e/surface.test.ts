@@ -137,72 +137,158 @@ ${extra}instances:
 `
 
   // Autoscale clones an instance on classic; the new platform clones an instance template,
-  // which ukc-deploy does not make, so there it is refused before any write.
+  // made by converting a stopped copy of the master.
   const classicOnly = GENERATION === 'classic' ? it : it.skip
   const newOnly = GENERATION === 'new' ? it : it.skip
+  const NEW = GENERATION === 'new'
+  const conf = async (): Promise<Record<string, unknown>> =>
+    (await api.call('GET', '/services/autoscale', [{ name: 'web' }])).json.data.service_groups[0]
+  const templates = async (): Promise<{ name: string; uuid: string; image: string }[]> =>
+    NEW ? (await api.call('GET', '/instances/templates')).json.data.templates : []
+  const TEMPLATE = /^web-tpl-[0-9a-f]{6}$/
+  const planOf = (r: { json: (k: string) => { kind: string; action: string }[] }, kind: string) =>
+    r.json('plan').filter((p) => p.kind === kind)
 
-  newOnly('is refused on the new platform before anything is written', async () => {
-    const r = await run(spec(scaled(4)))
-    expect(r.code).toBe(1)
-    expect(r.stdout).toContain("service group 'web': autoscale: autoscale on the new Unikraft")
+  it('is configured, kept, replaced when it differs, and reset when the spec drops it', async () => {
+    const first = await run(spec(scaled(4)))
+    expect(first.code).toBe(0)
+    const [made] = await templates()
+    expect(first.summary).toMatch(
+      NEW
+        ? /\| web \| created \| 1\.\.4 instances, 2 policies, cloning template 'web-tpl-[0-9a-f]{6}' \|/
+        : /\| web \| created \| 1\.\.4 instances, 2 policies, cloning 'api' \|/
+    )
+    expect(await conf()).toMatchObject({
+      enabled: true,
+      ...(NEW ? { template: { name: made.name, uuid: made.uuid } } : { master: { name: 'api' } }),
+      max_size: 4,
+      policies: [{ name: 'cpu' }, { name: 'burst' }]
+    })
+    if (NEW) {
+      // The master serves; the template is a stopped copy made for it, converted, in the outputs.
+      expect(made.name).toMatch(TEMPLATE)
+      expect(first.json('instances')).toMatchObject([
+        { name: 'api', state: 'running', action: 'created' }
+      ])
+      expect(first.json('templates')).toEqual([
+        { name: made.name, uuid: made.uuid, action: 'created', error: '' }
+      ])
+      const [created] = api.emu
+        .journal()
+        .filter((e) => e.method === 'POST' && e.path === '/v1/instances')
+        .map((e) => e.body as Record<string, unknown>)
+        .filter((b) => b.name === made.name)
+      expect(created).toMatchObject({ autostart: false })
+      expect(created).not.toHaveProperty('service_group')
+      expect(writes().indexOf('POST /v1/instances/templates')).toBeGreaterThan(-1)
+    } else expect(first.json('templates')).toEqual([])
+    api.emu.journalLog.clear()
+    const again = await run(spec(scaled(4)))
+    expect(planOf(again, 'autoscale').map((p) => p.action)).toEqual(['unchanged'])
+    expect(planOf(again, 'template').map((p) => p.action)).toEqual(NEW ? ['unchanged'] : [])
     expect(writes()).toEqual([])
+    const bigger = await run(spec(scaled(8)))
+    expect(planOf(bigger, 'autoscale')).toMatchObject([{ action: 'replace' }])
+    expect((await conf()).max_size).toBe(8)
+    // Sizes are no create argument: the same template.
+    expect(await templates()).toEqual(NEW ? [made] : [])
+    const dropped = await run(spec(''))
+    expect(planOf(dropped, 'autoscale')).toMatchObject([{ action: 'delete' }])
+    expect(planOf(dropped, 'template')).toMatchObject(NEW ? [{ action: 'delete' }] : [])
+    expect((await conf()).enabled).toBe(false)
+    expect(await templates()).toEqual([])
   })
 
-  classicOnly(
-    'is configured, kept, replaced when it differs, and reset when the spec drops it',
+  newOnly('a new image re-points autoscale to a new template and leaves no old one', async () => {
+    api.emu.pushImage('acme/web:1')
+    api.emu.pushImage('acme/web:2')
+    const versioned = (tag: number): string =>
+      spec(scaled(4)).replace('image: nginx:latest', `image: acme/web:${tag}`)
+    expect((await run(versioned(1))).code).toBe(0)
+    const [v1] = await templates()
+    api.emu.journalLog.clear()
+    const r = await run(versioned(2))
+    expect(r.code).toBe(0)
+    const [v2, ...more] = await templates()
+    expect(more).toEqual([])
+    expect(v2.name).toMatch(TEMPLATE)
+    expect(v2.name).not.toBe(v1.name)
+    expect(v2.image).toContain('acme/web@sha256:')
+    expect((await conf()).template).toEqual({ name: v2.name, uuid: v2.uuid })
+    // Rows as found, then as made.
+    expect(r.json('templates')).toEqual([
+      { name: v1.name, uuid: v1.uuid, action: 'deleted', error: '' },
+      { name: v2.name, uuid: v2.uuid, action: 'created', error: '' }
+    ])
+    expect(r.summary).toContain(
+      `autoscale of 'web' now clones '${v2.name}': the platform drained and deletes the instances it had cloned from '${v1.name}'`
+    )
+    // The order that keeps something cloneable at every moment: new template, master rolled,
+    // then autoscale re-pointed (delete + configure), and only then the old template deleted.
+    const w = writes()
+    const at = (x: string): number => w.indexOf(x)
+    expect(at('POST /v1/instances/templates')).toBeLessThan(at('DELETE /v1/services/autoscale'))
+    expect(at('DELETE /v1/services/autoscale')).toBeLessThan(at('POST /v1/services/autoscale'))
+    expect(at('POST /v1/services/autoscale')).toBeLessThan(at('DELETE /v1/instances/templates'))
+    expect(r.json('instances')).toMatchObject([
+      { name: 'api', action: 'replaced', state: 'running' }
+    ])
+  })
+
+  newOnly('a new master that fails keeps autoscale on the old template, which stays', async () => {
+    api.emu.pushImage('acme/web:1')
+    api.emu.pushImage('acme/web:3', { crash: { after_ms: 5, exit_code: 1, message: 'boom' } })
+    const versioned = (tag: number): string =>
+      spec(scaled(4)).replace('image: nginx:latest', `image: acme/web:${tag}`)
+    expect((await run(versioned(1))).code).toBe(0)
+    const [v1] = await templates()
+    const r = await run(versioned(3), { 'on-failure': 'rollback' })
+    expect(r.code).toBe(1)
+    expect((await conf()).template).toEqual({ name: v1.name, uuid: v1.uuid })
+    // The template of the failed version was this run's: rolled back; the old one stays.
+    expect(await templates()).toEqual([v1])
+    expect(r.stdout).toContain(`autoscale still clones '${v1.name}', the version that serves`)
+  })
+
+  newOnly(
+    'delete removes autoscale, the template, the instance and the group; --dry-run lists the template',
     async () => {
-      const first = await run(spec(scaled(4)))
-      expect(first.code).toBe(0)
-      expect(first.summary).toMatch(
-        /\| web \| created \| 1\.\.4 instances, 2 policies, cloning 'api' \|/
+      expect((await run(spec(scaled(4)))).code).toBe(0)
+      const [made] = await templates()
+      const dry = await run(spec(scaled(4)), { command: 'delete', 'dry-run': 'true' })
+      expect(dry.code).toBe(0)
+      expect(dry.json('plan')).toContainEqual(
+        expect.objectContaining({ kind: 'template', name: made.name, action: 'delete' })
       )
-      const conf = (await api.call('GET', '/services/autoscale', [{ name: 'web' }])).json.data
-        .service_groups[0]
-      expect(conf).toMatchObject({
-        enabled: true,
-        master: { name: 'api' },
-        max_size: 4,
-        policies: [{ name: 'cpu' }, { name: 'burst' }]
-      })
       api.emu.journalLog.clear()
-      expect(
-        (await run(spec(scaled(4))))
-          .json('plan')
-          .find((p: { kind: string }) => p.kind === 'autoscale').action
-      ).toBe('unchanged')
-      expect(writes()).toEqual([])
-      const bigger = await run(spec(scaled(8)))
-      expect(
-        bigger.json('plan').find((p: { kind: string }) => p.kind === 'autoscale')
-      ).toMatchObject({ action: 'replace' })
-      expect(
-        (await api.call('GET', '/services/autoscale', [{ name: 'web' }])).json.data
-          .service_groups[0].max_size
-      ).toBe(8)
-      const dropped = await run(spec(''))
-      expect(
-        dropped.json('plan').find((p: { kind: string }) => p.kind === 'autoscale')
-      ).toMatchObject({ action: 'delete' })
-      expect(
-        (await api.call('GET', '/services/autoscale', [{ name: 'web' }])).json.data
-          .service_groups[0].enabled
-      ).toBe(false)
+      const del = await run(spec(scaled(4)), { command: 'delete' })
+      expect(del.code).toBe(0)
+      expect(writes()).toEqual([
+        'DELETE /v1/instances',
+        'DELETE /v1/services/autoscale',
+        'DELETE /v1/instances/templates',
+        'DELETE /v1/services'
+      ])
+      expect(await templates()).toEqual([])
+      expect((await api.call('GET', '/services')).json.data.service_groups).toEqual([])
     }
   )
 
-  classicOnly(
-    'says what to do when autoscale is not enabled for the account (code 28)',
-    async () => {
-      api.emu.configure({ autoscale_enabled: false })
-      const r = await run(spec(scaled(4)))
-      expect(r.code).toBe(1)
-      expect(r.outputs.status).toBe('partial_success')
-      expect(r.stdout).toContain(
-        "Autoscale not enabled for your account (code 28): ask Unikraft Cloud support to enable autoscale, or remove 'autoscale' from service group 'web'"
-      )
-      expect(r.json('instances')[0]).toMatchObject({ name: 'api', state: 'running' })
-    }
-  )
+  classicOnly('keeps cloning the master on classic: no template is made', async () => {
+    expect((await run(spec(scaled(4)))).code).toBe(0)
+    expect(writes().filter((w) => w.includes('templates'))).toEqual([])
+  })
+
+  it('says what to do when autoscale is not enabled for the account (code 28)', async () => {
+    api.emu.configure({ autoscale_enabled: false })
+    const r = await run(spec(scaled(4)))
+    expect(r.code).toBe(1)
+    expect(r.outputs.status).toBe('partial_success')
+    expect(r.stdout).toContain(
+      "Autoscale not enabled for your account (code 28): ask Unikraft Cloud support to enable autoscale, or remove 'autoscale' from service group 'web'"
+    )
+    expect(r.json('instances')[0]).toMatchObject({ name: 'api', state: 'running' })
+  })
 
   it('refuses bad steps before any request', async () => {
     const r = await run(

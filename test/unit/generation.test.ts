@@ -55,11 +55,11 @@ describe('the classic dialect', () => {
     expect(d.deleteInstances([{ name: 'a' }])).toEqual({ body: [{ name: 'a' }] })
   })
 
-  it('configures autoscale with one object naming the master, and refuses nothing', () => {
+  it('configures autoscale with one object naming the master it clones', () => {
     expect(d.autoscale({ name: 'web', master: { name: 'a' }, max_size: 2 })).toEqual({
       body: { name: 'web', master: { name: 'a' }, max_size: 2 }
     })
-    expect(d.refuseAutoscale()).toBeUndefined()
+    expect(d.autoscaleClones).toBe('instance')
     expect(d.refuseCreate({ image: 'x', scale_to_zero: { policy: 'on' } })).toBeUndefined()
   })
 
@@ -114,11 +114,11 @@ describe('the new dialect', () => {
     expect([toSeconds(0), toSeconds(1), toSeconds(1000), toSeconds(-1)]).toEqual([0, 1, 1, -1])
   })
 
-  it('configures autoscale with an array and create_args.template, and says why ukc-deploy does not', () => {
+  it('configures autoscale with an array and create_args.template: it clones a template', () => {
     expect(d.autoscale({ name: 'web', master: { name: 't' }, max_size: 2 })).toEqual({
       body: [{ name: 'web', max_size: 2, create_args: { template: { name: 't' } } }]
     })
-    expect(d.refuseAutoscale()).toContain('clones an instance template')
+    expect(d.autoscaleClones).toBe('template')
   })
 
   it('refuses scale to zero without a service group before anything is sent', () => {

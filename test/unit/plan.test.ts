@@ -28,6 +28,7 @@ function actualOf(over: Partial<Actual> = {}): Actual {
     imageErrors: new Map(),
     certificates: new Map(),
     autoscale: new Map(),
+    templates: new Map(),
     instanceNames: [],
     ...over
   }

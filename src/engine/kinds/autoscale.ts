@@ -1,6 +1,9 @@
 /**
  * Autoscale of a spec's service groups (ukc-api.md §9): configured, or replaced when it
- * differs (the API has no update), or reset when the spec no longer asks for it.
+ * differs (the API has no update), or reset when the spec no longer asks for it. Classic
+ * clones the master instance; the new platform clones an instance template (template.ts),
+ * so there a new master version is a new template, and autoscale is re-pointed to it only
+ * once the new master is proven.
  */
 import type { AutoscaleSpec, Spec } from '../../spec/schema.js'
 import { describeItem, type ItemResult } from '../../ukc/envelope.js'
@@ -36,13 +39,24 @@ function canonical(
   })
 }
 
-const describe = (a: Partial<AutoscaleSpec>): string =>
-  `${a.min_size ?? DEFAULTS.min_size}..${a.max_size ?? DEFAULTS.max_size} instances, ${a.policies?.length ?? 0} polic${a.policies?.length === 1 ? 'y' : 'ies'}${a.master ? `, cloning '${a.master}'` : ''}`
+const describe = (a: Partial<AutoscaleSpec>, template?: boolean): string =>
+  `${a.min_size ?? DEFAULTS.min_size}..${a.max_size ?? DEFAULTS.max_size} instances, ${a.policies?.length ?? 0} polic${a.policies?.length === 1 ? 'y' : 'ies'}${a.master ? `, cloning ${template ? 'template ' : ''}'${a.master}'` : ''}`
 
 export type AutoscalePlan = PlanEntry & {
   want?: AutoscaleSpec
   /** Reset by the API itself when its master is replaced: nothing to remove first. */
   masterReplaced?: boolean
+  /** [N] The template it clones (the spec's `master` names the instance it is made from). */
+  template?: string
+  /** [N] The template it cloned before, when this plan re-points it. */
+  previousTemplate?: string
+  /**
+   * [N] Removed only once the new master is proven, right before it is configured anew: until
+   * then the old configuration keeps cloning the old template, which still exists.
+   */
+  deferred?: boolean
+  /** [N] This platform's autoscale clones a template. */
+  clonesTemplate?: boolean
 }
 
 /**
@@ -53,29 +67,49 @@ export type AutoscalePlan = PlanEntry & {
 export function planAutoscale(
   spec: Spec,
   actual: Actual,
-  replaced: ReadonlySet<string> = new Set()
+  replaced: ReadonlySet<string> = new Set(),
+  /** [N] Per group, the template its autoscale should clone (undefined: classic, the master). */
+  templates?: ReadonlyMap<string, string>
 ): AutoscalePlan[] {
   const out: AutoscalePlan[] = []
   for (const g of spec.service_groups) {
-    const want = g.autoscale
+    const asked = g.autoscale
+    const template = templates?.get(g.name)
+    // What is compared and shown: the clone source as this platform names it.
+    const want = asked && templates ? { ...asked, master: template } : asked
     const have: AutoscaleConfig | undefined = actual.autoscale.get(g.name)
     const on = have?.enabled === true
-    const base = { kind: 'autoscale' as const, name: g.name, want }
-    if (want && !on) out.push({ ...base, action: 'create', reason: `new: ${describe(want)}` })
-    else if (want && on && canonical(want, want.master) !== canonical(have!, have!.master?.name))
+    const cloned = templates ? have?.template?.name : have?.master?.name
+    const t = templates !== undefined
+    const base = {
+      kind: 'autoscale' as const,
+      name: g.name,
+      want: asked,
+      template,
+      clonesTemplate: t
+    }
+    if (want && !on) out.push({ ...base, action: 'create', reason: `new: ${describe(want, t)}` })
+    else if (want && on && canonical(want, want.master) !== canonical(have!, cloned)) {
+      const before = describe({ ...(have as Omit<AutoscaleSpec, 'master'>), master: cloned }, t)
+      const onlyClone = canonical(want, cloned) === canonical(have!, cloned)
       out.push({
         ...base,
         action: 'replace',
-        reason: `${describe({ ...(have as Omit<AutoscaleSpec, 'master'>), master: have!.master?.name })} → ${describe(want)} (the API has no update: removed and configured anew)`
+        deferred: t,
+        ...(t && cloned !== template ? { previousTemplate: cloned } : {}),
+        reason:
+          t && onlyClone
+            ? `clones '${template}' instead of '${cloned}' (its master's create arguments changed): removed and configured anew once the new master runs; the platform drains and deletes the instances it cloned from '${cloned}'`
+            : `${before} → ${describe(want, t)} (the API has no update: removed and configured anew)`
       })
-    else if (want && want.master && replaced.has(want.master))
+    } else if (want && want.master && !t && replaced.has(want.master))
       out.push({
         ...base,
         action: 'replace',
         masterReplaced: true,
         reason: `its master '${want.master}' is replaced, which resets autoscale; configured again once the new one runs`
       })
-    else if (want) out.push({ ...base, action: 'unchanged', reason: describe(want) })
+    else if (want) out.push({ ...base, action: 'unchanged', reason: describe(want, t) })
     else if (on)
       out.push({
         ...base,
@@ -111,7 +145,7 @@ export async function removeAutoscale({
     ledger.fail('autoscale', p.name, `its service group '${p.name}' is not usable`)
   const reset = plan.filter(
     (p) =>
-      (p.action === 'delete' || (p.action === 'replace' && !p.masterReplaced)) &&
+      (p.action === 'delete' || (p.action === 'replace' && !p.masterReplaced && !p.deferred)) &&
       !ledger.failed('service_group', p.name)
   )
   if (reset.length === 0) return
@@ -128,14 +162,15 @@ export async function removeAutoscale({
 }
 
 /**
- * Phase, after the instances: autoscale clones its master, an instance of the group, so it is
- * configured once that instance runs — one object a request (the API's shape), all at once.
+ * Phase, after the instances: autoscale clones its master (or [N] the template made from it),
+ * so it is configured once that instance runs — one object a request (the API's shape), all
+ * at once. A deferred replacement removes the old configuration first, in one request.
  */
 export async function configureAutoscale({
   client,
   plan: { autoscale: plan },
   log,
-  progress: { ledger }
+  progress: { ledger, notes }
 }: DeployContext): Promise<void> {
   const wanted = plan.filter(
     (p) =>
@@ -144,37 +179,71 @@ export async function configureAutoscale({
       !ledger.failed('autoscale', p.name)
   )
   const ready = wanted.filter((p) => {
-    const master = p.want!.master!
-    const row = ledger.get('instance', master)
-    if (row?.uuid && row.action !== 'failed') return true
-    ledger.fail(
-      'autoscale',
-      p.name,
-      `its master instance '${master}' is not running${row?.error ? ` (${row.error})` : ''}; autoscale clones it, so it is configured by the next deploy that brings it up`
-    )
+    const why = notReady(p, ledger)
+    if (!why) return true
+    ledger.fail('autoscale', p.name, why)
     return false
   })
   if (ready.length === 0) return
   await log.group(`Configuring autoscale of ${ready.length} service group(s)`, async () => {
+    const reset = ready.filter((p) => p.deferred)
+    const removed = new Set(ready.filter((p) => !p.deferred))
+    if (reset.length > 0) {
+      const r = await client.autoscale.delete(reset.map((p) => ({ name: p.name })))
+      reset.forEach((p, i) => {
+        const item = r.items[i]
+        if (item?.ok || item?.code === ErrorCode.AutoscaleNotConfigured) removed.add(p)
+        else ledger.fail('autoscale', p.name, item ? explain(item, p.name) : 'no answer')
+      })
+    }
+    const go = ready.filter((p) => removed.has(p))
     const answers = await Promise.all(
-      ready.map((p) => {
+      go.map((p) => {
         const { master, policies, ...sizes } = p.want!
         return client.autoscale
-          .configure({ name: p.name, master: { name: master! }, ...sizes, policies })
+          .configure({ name: p.name, master: { name: p.template ?? master! }, ...sizes, policies })
           .then((r) => r.items[0])
           .catch((err: unknown) => err as Error)
       })
     )
-    ready.forEach((p, i) => {
+    go.forEach((p, i) => {
       const item = answers[i]
+      const shown = { ...p.want!, master: p.template ?? p.want!.master }
       if (item instanceof Error) ledger.fail('autoscale', p.name, item.message)
-      else if (item?.ok)
+      else if (item?.ok) {
         ledger.set('autoscale', p.name, {
           uuid: item.value.uuid,
           action: p.action === 'create' ? 'created' : 'replaced',
-          state: describe(p.want!)
+          state: describe(shown, p.template !== undefined)
         })
-      else ledger.fail('autoscale', p.name, item ? explain(item, p.name) : 'no answer')
+        if (p.previousTemplate)
+          notes.push(
+            `autoscale of '${p.name}' now clones '${p.template}': the platform drained and deletes the instances it had cloned from '${p.previousTemplate}' (within cooldown_time_ms) and clones the new template as load needs`
+          )
+      } else ledger.fail('autoscale', p.name, item ? explain(item, p.name) : 'no answer')
     })
   })
+}
+
+/** Why a configuration cannot be made yet (undefined: it can). */
+function notReady(
+  p: AutoscalePlan,
+  ledger: DeployContext['progress']['ledger']
+): string | undefined {
+  const master = p.want!.master!
+  const row = ledger.get('instance', master)
+  const kept =
+    p.deferred && p.previousTemplate
+      ? `; autoscale still clones '${p.previousTemplate}', the version that serves`
+      : ''
+  if (!row?.uuid || row.action === 'failed')
+    return `its master instance '${master}' is not running${row?.error ? ` (${row.error})` : ''}; autoscale clones ${p.template ? 'the template made from it' : 'it'}, so it is configured by the next deploy that brings it up${kept}`
+  if (p.template === undefined && p.clonesTemplate)
+    return `no template could be made from '${master}' (its image did not resolve)${kept}`
+  if (p.template !== undefined) {
+    const t = ledger.get('template', p.template)
+    if (!t?.uuid || t.action === 'failed')
+      return `its template '${p.template}' was not made${t?.error ? ` (${t.error})` : ''}${kept}`
+  }
+  return undefined
 }
