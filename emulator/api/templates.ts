@@ -30,6 +30,8 @@ function view(t: TemplateRec): Item {
     name: t.name,
     created_at: t.created_at,
     state: 'template',
+    // [N] model `Instance.type` (required); every instance here is a `micro` VM.
+    type: 'micro',
     image: t.image,
     memory_mb: t.memory_mb,
     vcpus: t.vcpus,
@@ -86,7 +88,7 @@ function usedBy(ctx: Ctx, t: TemplateRec): string | undefined {
 
 function remove(ctx: Ctx, refs: Ref[]): Res {
   return each(
-    'templates',
+    'instances',
     refs.map((ref) => ({ ref })),
     (it) => {
       const t = ctx.store.template(it.ref)
@@ -107,11 +109,11 @@ function remove(ctx: Ctx, refs: Ref[]): Res {
 function get(ctx: Ctx, req: Req, refs: Ref[] | undefined): Res {
   if (!refs)
     return listAll(
-      'templates',
+      'instances',
       pageOf(ctx.settings, req.query, [...ctx.store.templates.values()].map(view))
     )
   return each(
-    'templates',
+    'instances',
     refs.map((ref) => ({ ref })),
     (it) => view(ctx.store.template(it.ref))
   )
@@ -127,7 +129,7 @@ export function templateRoutes(ctx: Ctx): Routes {
   const refs = (req: Req): Ref[] | undefined => globalItems(req, bare)?.map((i) => i.ref)
   return {
     'POST /v1/instances/templates': (req) =>
-      each('templates', need(globalItems(req, convertItem), 'instances to convert'), (it) =>
+      each('instances', need(globalItems(req, convertItem), 'instances to convert'), (it) =>
         convert(ctx, it.ref)
       ),
     'GET /v1/instances/templates': (req) => get(ctx, req, refs(req)),

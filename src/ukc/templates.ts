@@ -12,7 +12,8 @@ import type { ObjectRef, Template } from './types.js'
 
 export class TemplatesApi extends Category<Template> {
   constructor(t: Transport, dialect: Dialect) {
-    super(t, dialect, 'instances/templates', 'templates')
+    // The SDK's answers list templates under `data.instances` (GetTemplateInstancesResponseData).
+    super(t, dialect, 'instances/templates', 'instances')
   }
 
   /** `POST /v1/instances/templates` `[{uuid|name}]`: each instance becomes a template. */

@@ -43,6 +43,9 @@ describe('the contract derived from @unikraft/cloud', () => {
       'POST /v1/volumes',
       'POST /v1/certificates',
       'POST /v1/services/autoscale',
+      'POST /v1/instances/templates',
+      'GET /v1/instances/templates',
+      'DELETE /v1/instances/templates',
       'GET /v1/images',
       'GET /v1/image-store'
     ])
@@ -270,15 +273,54 @@ describe('what the new platform would refuse is refused before anything is writt
     expect(writes()).toEqual([])
   })
 
-  it('autoscale (it clones an instance template, which ukc-deploy does not make)', async () => {
+  it('autoscale of a volume-mounting master (a template would turn volumes into volume templates)', async () => {
     const r = await run(`service_groups:
   - name: web
     services: [{ port: 443, destination_port: 8080, handlers: [http, tls] }]
     autoscale: { max_size: 2 }
-instances: [{ name: api, image: nginx:latest, service_group: web }]
+instances: [{ name: api, image: nginx:latest, service_group: web, volumes: [{ size_mb: 16, at: /d }] }]
 `)
     expect(r.code).toBe(1)
-    expect(r.stdout).toContain("service group 'web': autoscale: autoscale on the new Unikraft")
+    expect(r.stdout).toContain(
+      "service group 'web': autoscale: its autoscale master 'api' mounts volumes"
+    )
     expect(writes()).toEqual([])
+  })
+})
+
+describe('autoscale through instance templates', () => {
+  it('sends only what the SDK types allow: template made, autoscale cloning it, re-pointed, deleted', async () => {
+    const spec = (image: string): string => `service_groups:
+  - name: web
+    services: [{ port: 443, destination_port: 8080, handlers: [http, tls] }]
+    autoscale: { max_size: 2 }
+instances: [{ name: api, image: ${image}, service_group: web }]
+`
+    api.emu.pushImage('acme/web:1')
+    api.emu.pushImage('acme/web:2')
+    const run = (image: string, inputs: Record<string, string> = {}) =>
+      runAction(
+        {
+          token: 't',
+          'api-url': api.emu.baseUrl,
+          'api-generation': 'new',
+          spec: 'ukc.yml',
+          ...inputs
+        },
+        { workspace: workspace({ 'ukc.yml': spec(image) }) }
+      )
+    expect((await run('acme/web:1')).code).toBe(0)
+    expect((await run('acme/web:2')).code).toBe(0)
+    expect((await run('acme/web:2', { command: 'delete' })).code).toBe(0)
+    const used = new Set(api.emu.journal().map((e) => `${e.method} ${e.path}`))
+    for (const op of [
+      'POST /v1/instances/templates',
+      'GET /v1/instances/templates',
+      'DELETE /v1/instances/templates',
+      'POST /v1/services/autoscale',
+      'DELETE /v1/services/autoscale'
+    ])
+      expect(used).toContain(op)
+    expect(problems()).toEqual([])
   })
 })

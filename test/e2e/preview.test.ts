@@ -295,6 +295,60 @@ describe('sweep', () => {
   })
 })
 
+describe('autoscaled previews on the new platform', () => {
+  const scaledWs = workspace({
+    'ukc.yml': `service_groups:
+  - name: web
+    services: [{ port: 443, destination_port: 8080, handlers: [http, tls] }]
+    autoscale: { min_size: 1, max_size: 2 }
+instances:
+  - { name: api, image: nginx:latest, service_group: web }
+`
+  })
+  const run = (event: PullRequestPayload | undefined, inputs: Record<string, string> = {}) =>
+    runAction(
+      {
+        token: 'ukc-token',
+        'api-url': api.emu.baseUrl,
+        ...generationInput(),
+        spec: 'ukc.yml',
+        'github-token': 'gh-token',
+        timeout: '20',
+        ...inputs
+      },
+      {
+        workspace: scaledWs,
+        event,
+        eventName: event ? 'pull_request' : 'schedule',
+        env: { GITHUB_API_URL: gh.url, GITHUB_REPOSITORY: 'Codertocat/Hello-World' }
+      }
+    )
+  const templates = async (): Promise<string[]> =>
+    (await api.call('GET', '/instances/templates')).json.data.instances.map(
+      (t: { name: string }) => t.name
+    )
+  const newOnly = generationInput()['api-generation'] === 'new' ? it : it.skip
+
+  newOnly(
+    'each preview has its own template; closing one and sweeping another leave none',
+    async () => {
+      expect((await run(payload('opened', 21))).code).toBe(0)
+      expect((await run(payload('opened', 22))).code).toBe(0)
+      expect((await templates()).sort()).toEqual([
+        expect.stringMatching(new RegExp(`^web-pr21-${T}-tpl-[0-9a-f]{6}$`)),
+        expect.stringMatching(new RegExp(`^web-pr22-${T}-tpl-[0-9a-f]{6}$`))
+      ])
+      expect((await run(payload('closed', 21))).code).toBe(0)
+      expect(await templates()).toEqual([expect.stringMatching(/^web-pr22-/)])
+      gh.pulls.set(22, 'closed')
+      const swept = await run(undefined, { command: 'sweep' })
+      expect(swept.code).toBe(0)
+      expect(await templates()).toEqual([])
+      expect(await names()).toEqual([])
+    }
+  )
+})
+
 describe('a GitHub that never answers', () => {
   it('is cut off by timeout: the deploy still happens and the run ends on time, with warnings', async () => {
     const { createServer } = await import('node:http')

@@ -144,7 +144,7 @@ ${extra}instances:
   const conf = async (): Promise<Record<string, unknown>> =>
     (await api.call('GET', '/services/autoscale', [{ name: 'web' }])).json.data.service_groups[0]
   const templates = async (): Promise<{ name: string; uuid: string; image: string }[]> =>
-    NEW ? (await api.call('GET', '/instances/templates')).json.data.templates : []
+    NEW ? (await api.call('GET', '/instances/templates')).json.data.instances : []
   const TEMPLATE = /^web-tpl-[0-9a-f]{6}$/
   const planOf = (r: { json: (k: string) => { kind: string; action: string }[] }, kind: string) =>
     r.json('plan').filter((p) => p.kind === kind)

@@ -116,3 +116,67 @@ describe('new', () => {
     expect((await fresh.call('GET', '/instances')).json.data.instances).toEqual([])
   })
 })
+
+describe('new: instance templates', () => {
+  const group = {
+    name: 'web',
+    services: [{ port: 443, destination_port: 8080, handlers: ['http', 'tls'] }]
+  }
+  const item = (r: { json: { data: { instances: Record<string, unknown>[] } } }) =>
+    r.json.data.instances[0]
+
+  it('converting consumes the instance and the group it alone was in; the name stays taken', async () => {
+    await fresh.call('POST', '/instances', {
+      name: 'a',
+      image: 'nginx:latest',
+      service_group: group
+    })
+    const made = item(await fresh.call('POST', '/instances/templates', [{ name: 'a' }]))
+    expect(made).toMatchObject({ status: 'success', name: 'a', state: 'template' })
+    expect(item(await fresh.call('GET', '/instances?name=a'))).toMatchObject({ error: 8 })
+    expect((await fresh.call('GET', '/services')).json.data.service_groups).toEqual([])
+    expect(item(await fresh.call('GET', '/instances/templates'))).toMatchObject({
+      name: 'a',
+      state: 'template',
+      type: 'micro',
+      image: expect.stringContaining('@sha256:')
+    })
+    expect(
+      item(await fresh.call('POST', '/instances', { name: 'a', image: 'nginx:latest' }))
+    ).toMatchObject({ error: 23 })
+  })
+
+  it('autoscale clones one; deleting it is refused while it does, and works after', async () => {
+    await fresh.call('POST', '/services', { name: 'web', services: group.services })
+    await fresh.call('POST', '/instances', { name: 'tpl', image: 'nginx:latest' })
+    await fresh.call('POST', '/instances/templates', [{ name: 'tpl' }])
+    expect(
+      (
+        await fresh.call('POST', '/services/autoscale', [
+          { name: 'web', create_args: { template: { name: 'nope' } } }
+        ])
+      ).json.data.service_groups[0]
+    ).toMatchObject({ error: 8 })
+    await fresh.call('POST', '/services/autoscale', [
+      { name: 'web', create_args: { template: { name: 'tpl' } } }
+    ])
+    const conf = (await fresh.call('GET', '/services/autoscale?name=web')).json.data
+      .service_groups[0]
+    expect(conf.template).toMatchObject({ name: 'tpl' })
+    expect(
+      item(await fresh.call('DELETE', '/instances/templates', [{ name: 'tpl' }]))
+    ).toMatchObject({
+      status: 'error',
+      error: 15,
+      message: expect.stringContaining("service group 'web'")
+    })
+    await fresh.call('DELETE', '/services/autoscale', [{ name: 'web' }])
+    expect(
+      item(await fresh.call('DELETE', '/instances/templates', [{ name: 'tpl' }]))
+    ).toMatchObject({ status: 'success', name: 'tpl' })
+  })
+
+  it('classic has no template endpoint', async () => {
+    expect((await classic.call('GET', '/instances/templates')).status).not.toBe(200)
+  })
+})

@@ -12,7 +12,7 @@ import type { Spec } from '../../spec/schema.js'
 import { describeItem } from '../../ukc/envelope.js'
 import type { CreateInstanceRequest, Template } from '../../ukc/types.js'
 import type { DeployContext } from '../context.js'
-import { createRequest, safeCreate } from '../create.js'
+import { createRequest, safeCreate, type Created } from '../create.js'
 import type { Actual } from '../observe.js'
 import type { PlanEntry } from '../types.js'
 import type { InstancePlan } from './instance.js'
@@ -179,29 +179,7 @@ export async function makeTemplates({
   if (ready.length === 0) return
   await log.group(`Making ${ready.length} instance template(s) for autoscale`, async () => {
     const made = await Promise.all(ready.map((p) => safeCreate(client, p.body!, log)))
-    const stopped: { plan: TemplatePlan; uuid: string }[] = []
-    ready.forEach((p, i) => {
-      const { instance, error, holder } = made[i]
-      if (!instance) {
-        ledger.fail(
-          'template',
-          p.name,
-          `the instance to convert was not made: ${error ?? 'no answer'}`,
-          holder ? { uuid: holder.uuid } : {}
-        )
-        return
-      }
-      if (instance.state !== undefined && instance.state !== 'stopped') {
-        ledger.fail(
-          'template',
-          p.name,
-          `instance '${p.name}' is ${instance.state}; only a stopped instance made for the template is converted, so it was left alone`,
-          { uuid: instance.uuid }
-        )
-        return
-      }
-      stopped.push({ plan: p, uuid: instance.uuid })
-    })
+    const stopped = convertible(ready, made, ledger)
     if (stopped.length === 0) return
     const r = await client.templates.convert(stopped.map((s) => ({ uuid: s.uuid })))
     const leftovers: string[] = []
@@ -227,6 +205,34 @@ export async function makeTemplates({
     })
     if (leftovers.length > 0) await client.instances.delete(leftovers.map((uuid) => ({ uuid })))
   })
+}
+
+/** The made instances that may be converted: stopped ones; any other is a failed row. */
+function convertible(
+  ready: TemplatePlan[],
+  made: Created[],
+  ledger: DeployContext['progress']['ledger']
+): { plan: TemplatePlan; uuid: string }[] {
+  const stopped: { plan: TemplatePlan; uuid: string }[] = []
+  ready.forEach((p, i) => {
+    const { instance, error, holder } = made[i]
+    if (!instance)
+      ledger.fail(
+        'template',
+        p.name,
+        `the instance to convert was not made: ${error ?? 'no answer'}`,
+        holder ? { uuid: holder.uuid } : {}
+      )
+    else if (instance.state !== undefined && instance.state !== 'stopped')
+      ledger.fail(
+        'template',
+        p.name,
+        `instance '${p.name}' is ${instance.state}; only a stopped instance made for the template is converted, so it was left alone`,
+        { uuid: instance.uuid }
+      )
+    else stopped.push({ plan: p, uuid: instance.uuid })
+  })
+  return stopped
 }
 
 /**
