@@ -61,6 +61,7 @@ describe('ukc-deploy', () => {
       'instances',
       'service-uuids',
       'services',
+      'templates',
       'url',
       'urls',
       'plan'

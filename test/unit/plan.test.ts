@@ -326,6 +326,91 @@ describe('autoscale', () => {
   })
 })
 
+describe('templates (new platform)', () => {
+  const NEW = {
+    refuseCreate: () => undefined,
+    refuseVolume: () => undefined,
+    sharesReadOnlyVolumes: true,
+    autoscaleClones: 'template' as const
+  }
+  const s = (image = 'acme/api:1', mounts = '') =>
+    specOf(
+      `${SPEC.replace('handlers: [http, tls] }]', 'handlers: [http, tls] }]\n    autoscale: { max_size: 3 }').replace('image: acme/api:1, service_group: web', `image: ${image}, service_group: web${mounts}`)}`
+    )
+  const digests = new Map([
+    ['acme/api:1', PIN],
+    ['acme/api:2', OTHER_PIN]
+  ])
+  const tpl = (name: string) => ({ uuid: `u-${name}`, name, state: 'template' })
+  const planned = (actual: Partial<Actual> = {}, image?: string) =>
+    planDeploy(s(image), actualOf({ digests, ...actual }), 'rolling', NEW)
+
+  it('names the template by a hash of the master create body, the same every time', () => {
+    const [a] = planned().templates
+    const [b] = planned().templates
+    expect(a).toMatchObject({
+      action: 'create',
+      group: 'web',
+      name: expect.stringMatching(/^web-tpl-[0-9a-f]{6}$/)
+    })
+    expect(b.name).toBe(a.name)
+    expect(a.body).toMatchObject({ name: a.name, image: PIN, autostart: false })
+    expect(a.body).not.toHaveProperty('service_group')
+    expect(planned({}, 'acme/api:2').templates[0].name).not.toBe(a.name)
+  })
+
+  it('keeps a template that matches, retires the others, and re-points autoscale to the new one', () => {
+    const current = planned().templates[0].name
+    const templates = new Map([[current, tpl(current)]])
+    const config = {
+      name: 'web',
+      uuid: 'u-web',
+      enabled: true,
+      max_size: 3,
+      template: { uuid: `u-${current}`, name: current }
+    }
+    const same = planned({ templates, autoscale: new Map([['web', config as AutoscaleConfig]]) })
+    expect(same.templates.map((t) => t.action)).toEqual(['unchanged'])
+    expect(same.autoscale.map((a) => a.action)).toEqual(['unchanged'])
+    const next = planDeploy(
+      s('acme/api:2'),
+      actualOf({ digests, templates, autoscale: new Map([['web', config as AutoscaleConfig]]) }),
+      'rolling',
+      NEW
+    )
+    expect(next.templates.map((t) => `${t.action} ${t.name === current ? 'old' : 'new'}`)).toEqual([
+      'create new',
+      'delete old'
+    ])
+    expect(next.autoscale[0]).toMatchObject({
+      action: 'replace',
+      deferred: true,
+      previousTemplate: current,
+      template: next.templates[0].name
+    })
+    expect(next.autoscale[0].reason).toContain(`instead of '${current}'`)
+  })
+
+  it('refuses a master that mounts volumes, and makes none on classic', () => {
+    expect(
+      planDeploy(
+        s('acme/api:1', ', volumes: [{ size_mb: 16, at: /d }]'),
+        actualOf({ digests }),
+        'rolling',
+        NEW
+      ).blockers
+    ).toEqual([
+      expect.stringContaining(
+        "service group 'web': autoscale: its autoscale master 'api' mounts volumes"
+      )
+    ])
+    expect(
+      planDeploy(s(), actualOf({ digests }), 'rolling', { ...NEW, autoscaleClones: 'instance' })
+        .templates
+    ).toEqual([])
+  })
+})
+
 describe('planDeploy', () => {
   it('refuses references to objects neither in the spec nor in the account', () => {
     const s = specOf(
