@@ -57,7 +57,7 @@ function row(o) {
         : o.rolledBack
             ? 'rolled back (not at fault)'
             : '✅';
-    return `| ${(0,summary/* cell */.Hn)(o.name)} | ${(0,summary/* cell */.Hn)(o.state)} | ${url} | ${what} |`;
+    return `| ${(0,summary/* cell */.Hn)(o.name)} | ${(0,summary/* cell */.Hn)(o.state)} | ${url} | ${(0,summary/* runtimeCell */.zA)(o)} | ${what} |`;
 }
 /**
  * The comment, trimmed by rows when GitHub's size limit is near: the headline, the first
@@ -84,7 +84,7 @@ function renderComment(key, result, ctx) {
     // The instances at fault first, then every row (at fault or not) in one table.
     const parts = [...failed.map(fault), ...instances.map(row)];
     const faults = failed.length;
-    const tableHead = '| Instance | State | URL | Result |\n|---|---|---|---|\n';
+    const tableHead = '| Instance | State | URL | Runtime | Result |\n|---|---|---|---|---|\n';
     const render = (kept) => {
         const shownFaults = parts.slice(0, Math.min(kept, faults));
         const shownRows = parts.slice(faults, Math.max(faults, kept));

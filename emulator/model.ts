@@ -299,6 +299,7 @@ export function instanceView(ctx: Ctx, inst: InstanceRec): Record<string, unknow
     view.uptime_ms = Date.now() - Date.parse(inst.started_at)
   else view.uptime_ms = 0
   if (inst.boot_time_us !== undefined) view.boot_time_us = inst.boot_time_us
+  if (inst.net_time_us !== undefined) view.net_time_us = inst.net_time_us
   if (inst.stopped_at) view.stopped_at = inst.stopped_at
   if (inst.previous_state) view.previous_state = inst.previous_state
   if (inst.stop_reason !== undefined && inst.state !== 'running' && inst.state !== 'starting') {

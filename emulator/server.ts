@@ -18,8 +18,15 @@ import { requestError, toErrorResponse, unauthorized, type Res } from './envelop
 import { Faults, Journal, type FaultRule, type JournalEntry } from './faults.js'
 import { Lifecycle, type TimelineEntry, type Timing } from './lifecycle.js'
 import { destroyInstance } from './model.js'
-import { pinned, pushImage } from './registry.js'
-import { defaultQuotas, digestOf, Store, type ImageRec, type Quotas } from './state.js'
+import { normaliseRef, pinned, pushImage, tagOf } from './registry.js'
+import {
+  defaultQuotas,
+  digestOf,
+  Store,
+  type ImageRec,
+  type Quotas,
+  type RuntimeProfile
+} from './state.js'
 
 export interface EmulatorOptions {
   /** 0 (default) picks a free port. */
@@ -71,6 +78,8 @@ export interface EmulatorConfig {
   page_size?: number
   image_store?: boolean
   token?: string | null
+  /** Runtime figures per image tag (`{"acme/app:2": {boot_ms: 140, listen_ms: 90, rss_mb: 30}}`). */
+  images?: Record<string, RuntimeProfile>
 }
 
 const CLASSIC_METROS = /^[a-z]+\d+$/
@@ -240,6 +249,7 @@ export class Emulator {
     this.store.volumes.clear()
     this.store.certificates.clear()
     this.store.images.clear()
+    this.store.profiles.clear()
     this.store.quotas = defaultQuotas()
     this.store.autoscaleEnabled = true
     this.faults.clear()
@@ -268,6 +278,10 @@ export class Emulator {
     if (c.delete_delay_ms !== undefined) this.settings.deleteDelayMs = c.delete_delay_ms
     if (c.page_size !== undefined) this.settings.pageSize = c.page_size
     if (c.image_store !== undefined) this.settings.imageStore = c.image_store
+    for (const [tag, profile] of Object.entries(c.images ?? {})) {
+      const { repository, tag: t } = normaliseRef(tag)
+      this.store.profiles.set(tagOf(repository, t ?? 'latest'), profile)
+    }
   }
 
   setQuotas(q: { hard?: Partial<Quotas['hard']>; limits?: Partial<Quotas['limits']> }): void {

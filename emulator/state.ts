@@ -53,6 +53,12 @@ export interface InstanceRec {
   stop_code?: number
   previous_state?: InstanceState
   boot_time_us?: number
+  /** Time until the app listened on a non-local port (model `Instance.net_time_us`). */
+  net_time_us?: number
+  /** What the metrics answer as its resident memory while it runs (a profile's `rss_mb`). */
+  rss_bytes?: number
+  /** Wake-ups from standby it has seen, in ms (a profile's `wakeups_ms`; no traffic here). */
+  wakeups_ms: number[]
   log: Buffer
   /** Bumped on every transition, so a stale timer can tell it lost the race. */
   epoch: number
@@ -152,6 +158,18 @@ export interface ImageRec {
   /** Test control: the app exits this long after boot, with this code and console line. */
   /** `oom`: the kernel stops out of memory (stop_reason 1, stop_code 0x000C7F04, §6.2) instead. */
   crash?: { after_ms: number; exit_code: number; message: string; oom?: boolean }
+}
+
+/**
+ * Test control (`/_emulator/config` `images`): what instances of an image report about their
+ * runtime — the figures only; the emulator's boot still takes `boot_delay_ms`.
+ */
+export interface RuntimeProfile {
+  boot_ms?: number
+  listen_ms?: number
+  rss_mb?: number
+  /** Wake-ups from standby to report in the `wakeup_latency` histogram. */
+  wakeups_ms?: number[]
 }
 
 export interface Quotas {
@@ -292,6 +310,8 @@ export class Store {
   /** [N] Instance templates, by UUID; their names are taken like instance names. */
   templates = new Map<string, TemplateRec>()
   images = new Map<string, ImageRec>() // by digest
+  /** Runtime profiles by image tag (`acme/app:2`), applied when an instance of it boots. */
+  profiles = new Map<string, RuntimeProfile>()
   quotas: Quotas = defaultQuotas()
   autoscaleEnabled = true
   private nextIp = 2

@@ -22,6 +22,7 @@ export type Field =
   | 'strategy'
   | 'health-check'
   | 'health-check-timeout'
+  | 'runtime-budget'
   | 'preview-env'
   | 'on-failure'
   | 'fail-on'

@@ -3,6 +3,7 @@
  * in, so the CLI can feed the same checks from its flags. All problems are reported at once,
  * each naming the input and what is valid.
  */
+import { parseBudget, type Budget } from './spec/budget.js'
 import { hasShorthand, type Shorthand } from './spec/shorthand.js'
 import { resolveBaseUrl } from './ukc/endpoint.js'
 import { API_GENERATION_CHOICES, type ApiGenerationChoice } from './ukc/generation.js'
@@ -48,6 +49,8 @@ export interface Inputs {
   healthCheckTimeoutSeconds: number
   /** The `settle` input: undefined when not given (UKC_SETTLE_MS, then 1 s, apply). */
   settleSeconds?: number
+  /** `runtime-budget`: what each new version must meet before anything old is retired. */
+  runtimeBudget?: Budget
   /** Undefined: the default for the mode (rollback for previews, keep otherwise). */
   onFailure?: (typeof ON_FAILURE)[number]
   preview: (typeof PREVIEW)[number]
@@ -123,6 +126,16 @@ export function readInputs(
     return Number(v)
   }
 
+  function budget(v: string): Budget | undefined {
+    try {
+      return parseBudget(v)
+    } catch (err) {
+      if (!(err instanceof FieldError)) throw err
+      problems.push((w) => err.worded(w))
+      return undefined
+    }
+  }
+
   // A pasted secret often ends in a newline: trimmed. Anything else unprintable is refused
   // here, by name, rather than as an obscure header error later.
   const token = (text('token') || env.UKC_TOKEN || '').trim()
@@ -171,6 +184,7 @@ export function readInputs(
     healthCheck,
     healthCheckTimeoutSeconds: seconds('health-check-timeout', 5, 1, 300),
     settleSeconds: text('settle') === '' ? undefined : seconds('settle', 1, 0, 600),
+    runtimeBudget: budget(get('runtime-budget')),
     onFailure: text('on-failure') ? oneOf('on-failure', ON_FAILURE, 'keep') : undefined,
     preview: oneOf('preview', PREVIEW, 'auto'),
     failOn: oneOf('fail-on', FAIL_ON, 'any'),

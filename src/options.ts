@@ -42,6 +42,7 @@ export function engineOptions(inputs: Inputs, ctx: OptionsContext): EngineOption
     healthCheck: inputs.healthCheck,
     healthCheckTimeoutMs: inputs.healthCheckTimeoutSeconds * 1000,
     settleMs: settleMs(inputs, ctx.env),
+    budget: inputs.runtimeBudget,
     dryRun: inputs.dryRun,
     words: ctx.words
   }

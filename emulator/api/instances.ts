@@ -286,6 +286,7 @@ async function create(ctx: Ctx, req: Req): Promise<Res> {
         restart_count: 0,
         restart_attempt: 0,
         log: Buffer.alloc(0),
+        wakeups_ms: [],
         epoch: 0,
         timers: []
       }
@@ -569,6 +570,19 @@ const STATE_NUMBER: Record<string, number> = {
   standby: 5
 }
 
+/** The upper bounds of the wake-up histogram's buckets, in ms; the last (null) is overflow. */
+const WAKE_BUCKETS_MS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096]
+
+/** docs metrics.mdx: per-bucket counts (not cumulative), `bucket_ms: null` for overflow. */
+function wakeHistogram(wakes: number[]): { bucket_ms: number | null; count: number }[] {
+  const counts = [...WAKE_BUCKETS_MS, null].map((bucket_ms) => ({ bucket_ms, count: 0 }))
+  for (const ms of wakes) {
+    const i = WAKE_BUCKETS_MS.findIndex((b) => ms <= b)
+    counts[i < 0 ? WAKE_BUCKETS_MS.length : i].count++
+  }
+  return counts
+}
+
 function metricsOf(inst: InstanceRec): Record<string, unknown> {
   const uptime =
     inst.state === 'running' && inst.started_at ? Date.now() - Date.parse(inst.started_at) : 0
@@ -582,7 +596,8 @@ function metricsOf(inst: InstanceRec): Record<string, unknown> {
     stopped_at: inst.stopped_at,
     uptime_ms: uptime,
     boot_time_us: inst.boot_time_us,
-    rss_bytes: inst.state === 'running' ? inst.memory_mb * 262144 : 0,
+    net_time_us: inst.net_time_us,
+    rss_bytes: inst.state === 'running' ? (inst.rss_bytes ?? inst.memory_mb * 262144) : 0,
     cpu_time_ms: Math.floor(uptime / 100),
     rx_bytes: 0,
     rx_packets: 0,
@@ -592,32 +607,49 @@ function metricsOf(inst: InstanceRec): Record<string, unknown> {
     nreqs: 0,
     nqueued: 0,
     ntotal: 0,
-    wakeup_latency: [],
-    wakeup_latency_sum: 0
+    wakeup_latency: wakeHistogram(inst.wakeups_ms),
+    wakeup_latency_sum: inst.wakeups_ms.reduce((a, b) => a + b, 0)
   }
 }
 
-/** JSON with `Accept: application/json`, Prometheus text otherwise (§6.11). */
+/** JSON with `Accept: application/json`, Prometheus text otherwise (§6.11, docs metrics.mdx). */
 function metrics(ctx: Ctx, req: Req, refs: Ref[] | undefined): Res {
   const accept = String(req.headers.accept ?? '')
-  const chosen = refs ? refs.map((r) => ctx.store.instance(r)) : [...ctx.store.instances.values()]
   if (accept.includes('application/json')) {
-    if (!refs) return listAll('instances', chosen.map(metricsOf))
+    if (!refs) return listAll('instances', [...ctx.store.instances.values()].map(metricsOf))
     return each(
       'instances',
       refs.map((ref) => ({ ref })),
       (it) => metricsOf(ctx.store.instance(it.ref))
     )
   }
+  const chosen = refs ? refs.map((r) => ctx.store.instance(r)) : [...ctx.store.instances.values()]
   const lines: string[] = []
-  const gauge = (name: string, value: (i: InstanceRec) => number): void => {
-    lines.push(`# TYPE ${name} gauge`)
-    for (const i of chosen) lines.push(`${name}{instance_uuid="${i.uuid}"} ${value(i)}`)
+  const label = (i: InstanceRec): string => `instance_uuid="${i.uuid}"`
+  const series = (name: string, type: string, value: (i: InstanceRec) => number): void => {
+    lines.push(`# TYPE ${name} ${type}`)
+    for (const i of chosen) lines.push(`${name}{${label(i)}} ${value(i)}`)
   }
-  gauge('instance_state', (i) => STATE_NUMBER[i.state] ?? 0)
-  gauge('instance_start_count', (i) => i.start_count)
-  gauge('instance_uptime_s', (i) => Math.floor(Number(metricsOf(i).uptime_ms) / 1000))
-  gauge('instance_rss_bytes', (i) => Number(metricsOf(i).rss_bytes))
+  const seconds = (us: number | undefined): number => (us ?? 0) / 1e6
+  series('instance_state', 'gauge', (i) => STATE_NUMBER[i.state] ?? 0)
+  series('instance_start_count', 'counter', (i) => i.start_count)
+  series('instance_uptime_s', 'gauge', (i) => Number(metricsOf(i).uptime_ms) / 1000)
+  series('instance_boot_time_s', 'gauge', (i) => seconds(i.boot_time_us))
+  series('instance_net_time_s', 'gauge', (i) => seconds(i.net_time_us))
+  series('instance_rss_bytes', 'gauge', (i) => Number(metricsOf(i).rss_bytes))
+  // The histogram as Prometheus has it: cumulative buckets with `le` in seconds, then sum, count.
+  lines.push('# TYPE instance_wakeup_latency_seconds histogram')
+  for (const i of chosen) {
+    let total = 0
+    for (const b of wakeHistogram(i.wakeups_ms)) {
+      total += b.count
+      const le = b.bucket_ms === null ? '+Inf' : (b.bucket_ms / 1000).toFixed(6)
+      lines.push(`instance_wakeup_latency_seconds_bucket{${label(i)},le="${le}"} ${total}`)
+    }
+    const sum = i.wakeups_ms.reduce((a, b) => a + b, 0) / 1000
+    lines.push(`instance_wakeup_latency_seconds_sum{${label(i)}} ${sum.toFixed(6)}`)
+    lines.push(`instance_wakeup_latency_seconds_count{${label(i)}} ${total}`)
+  }
   return {
     status: 200,
     body: `${lines.join('\n')}\n`,

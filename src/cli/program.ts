@@ -89,6 +89,7 @@ interface Flags {
   healthCheck?: string
   healthCheckTimeout?: string
   settle?: string
+  runtimeBudget?: string
   onFailure?: string
   failOn?: string
   name?: string
@@ -131,6 +132,7 @@ function inputReader(command: string, f: Flags, io: Io): (name: string) => strin
     'health-check': f.healthCheck,
     'health-check-timeout': f.healthCheckTimeout,
     settle: f.settle,
+    'runtime-budget': f.runtimeBudget,
     'on-failure': f.onFailure,
     'fail-on': f.failOn,
     name: f.name,
@@ -342,6 +344,10 @@ const FLAGS: Record<string, Opt> = {
       .option(
         '--health-check-timeout <seconds>',
         'how long one probe may take, the whole answer included (default 5)'
+      )
+      .option(
+        '--runtime-budget <budget>',
+        'what each new version must meet before anything old is retired: boot=100ms, listen=250ms, memory=64MB, wake=50ms, or boot=+20% over production'
       )
       .option(
         '--settle <seconds>',

@@ -9,6 +9,7 @@ import { createRequest, safeCreate, type Created } from './create.js'
 import { probeAll } from './health.js'
 import { crashedSoon, mapLimit, waitBudgetMs, waitFor } from './ops.js'
 import type { InstancePlan } from './kinds/instance.js'
+import { checkRuntime, type Measured } from './runtime.js'
 
 export interface Launch {
   p: InstancePlan
@@ -87,22 +88,27 @@ export interface NotUp {
  * Answers the ones that did not, and why.
  */
 export async function proveUp(
-  { client, opts, log }: RunContext,
-  instances: { name: string; fqdn?: string }[]
+  ctx: RunContext,
+  instances: { name: string; fqdn?: string; measured?: Measured }[]
 ): Promise<Map<string, NotUp>> {
+  const { client, opts, log } = ctx
   const names = instances.map((i) => i.name)
   const down = new Map<string, NotUp>()
   for (const [name, c] of await crashedSoon(client, names, opts.deadline, opts.settleMs))
     down.set(name, { why: `did not stay up: ${c.why}`, state: c.state })
   const check = opts.healthCheck
   const alive = instances.filter((i) => !down.has(i.name))
-  if (!check || alive.length === 0) return down
-  const probes = await log.group(`Health check of ${alive.length} new version(s)`, () =>
-    probeAll(check, alive, opts.deadline, opts.healthCheckTimeoutMs)
-  )
-  for (const [name, r] of probes) {
-    log.info(`health check ${r.url} for '${name}': ${r.ok ? 'healthy' : 'failed'} (${r.detail})`)
-    if (!r.ok) down.set(name, { why: `health check ${r.url} failed (${r.detail})` })
+  if (check && alive.length > 0) {
+    const probes = await log.group(`Health check of ${alive.length} new version(s)`, () =>
+      probeAll(check, alive, opts.deadline, opts.healthCheckTimeoutMs)
+    )
+    for (const [name, r] of probes) {
+      log.info(`health check ${r.url} for '${name}': ${r.ok ? 'healthy' : 'failed'} (${r.detail})`)
+      if (!r.ok) down.set(name, { why: `health check ${r.url} failed (${r.detail})` })
+    }
   }
+  // What stayed up is measured (and judged against the budget) before anything old is retired.
+  const measured = instances.flatMap((i) => (i.measured && !down.has(i.name) ? [i.measured] : []))
+  for (const [name, why] of await checkRuntime(ctx, measured)) down.set(name, { why })
   return down
 }

@@ -61,6 +61,7 @@ export class Ledger {
       privateFqdn: inst.private_fqdn,
       privateIp: inst.private_ip,
       bootTimeUs: inst.boot_time_us,
+      netTimeUs: inst.net_time_us,
       detail:
         inst.scale_to_zero && inst.scale_to_zero.policy !== 'off'
           ? `scale to zero: ${inst.scale_to_zero.policy}${inst.scale_to_zero.stateful ? ', stateful' : ''}, ${inst.scale_to_zero.cooldown_time_ms ?? 1000} ms cooldown`

@@ -9,6 +9,7 @@
 import type { InstanceSpec } from '../spec/schema.js'
 import { shortPin } from '../ukc/images.js'
 import type { Instance } from '../ukc/types.js'
+import { failedWords } from './runtime.js'
 import type { DeployContext } from './context.js'
 import type { InstancePlan } from './kinds/instance.js'
 import { fqdnOf, launch, proveUp, type Launched } from './launch.js'
@@ -164,14 +165,14 @@ function recordRestore(
       // The previous version is not this run's work: a rollback must not remove it.
       createdByRun: false,
       logTail: outcome.logTail,
-      error: `the new version did not come up (${why}); the previous version (${was}) was restored${volumesOf(spec)} and runs`
+      error: `the new version ${failedWords(why)}; the previous version (${was}) was restored${volumesOf(spec)} and runs`
     })
     return
   }
   ledger.fail(
     'instance',
     r.plan.name,
-    `the new version did not come up (${why}); restoring the previous version (${was}) failed too (${outcome.down ?? m?.error ?? 'not created'}): nothing runs under this name`,
+    `the new version ${failedWords(why)}; restoring the previous version (${was}) failed too (${outcome.down ?? m?.error ?? 'not created'}): nothing runs under this name`,
     {
       uuid: m?.instance?.uuid,
       state: m?.instance?.state,

@@ -11,6 +11,7 @@ import { createRequest } from './create.js'
 import type { InstancePlan } from './kinds/instance.js'
 import { fqdnOf, launch, proveUp, type Launch, type Launched } from './launch.js'
 import { logTails, retire, retireForReuse, waitFor } from './ops.js'
+import { failedWords } from './runtime.js'
 
 const SURGE_SUFFIX = /-surge-[0-9a-f]{7}$/
 /** Instance names are at most 121 characters (ukc-api.md): a surge keeps room for its suffix. */
@@ -60,8 +61,12 @@ export function surgesLaunched(rollouts: Rollout[], made: Map<string, Launched>)
 const surgeUp = (r: Rollout): boolean => r.surgeDown === undefined
 
 /** The surges that run, for the settle window and health check they share with new instances. */
-export const runningSurges = (rollouts: Rollout[]): { name: string; fqdn?: string }[] =>
-  rollouts.filter(surgeUp).map((r) => ({ name: r.surge, fqdn: fqdnOf(r.surgeLaunched?.instance) }))
+export const runningSurges = (
+  rollouts: Rollout[]
+): { name: string; fqdn?: string; rollout: Rollout }[] =>
+  rollouts
+    .filter(surgeUp)
+    .map((r) => ({ name: r.surge, fqdn: fqdnOf(r.surgeLaunched?.instance), rollout: r }))
 
 /** A surge that did not prove itself: removed, and the old instance reported untouched. */
 async function abandon(ctx: DeployContext, broken: Rollout[]): Promise<void> {
@@ -74,7 +79,7 @@ async function abandon(ctx: DeployContext, broken: Rollout[]): Promise<void> {
     ctx.progress.ledger.fail(
       'instance',
       r.plan.name,
-      `the new version did not come up (${r.surgeDown}); the old instance keeps serving, untouched`,
+      `the new version ${failedWords(r.surgeDown!)}; the old instance keeps serving, untouched`,
       { logTail: tails.get(r.surge) }
     )
 }

@@ -3,6 +3,8 @@
  * a small Logger, so the action and the CLI drive the same engine.
  */
 import type { Wording } from '../fields.js'
+import type { Budget } from '../spec/budget.js'
+import type { Runtime } from './runtime.js'
 import type { PreviewOwner } from '../spec/preview.js'
 
 /** What the engine can be asked to do; the action's `command` input and the CLI's subcommands. */
@@ -51,6 +53,13 @@ export interface ObjectResult {
   /** This run made it (the instance-uuids / service-uuids outputs, and what a rollback removes). */
   createdByRun: boolean
   bootTimeUs?: number
+  netTimeUs?: number
+  /** What the run measured of the version it started (runtime.ts). */
+  runtime?: Runtime
+  /** What that is compared with: a preview's production instance, or the version replaced. */
+  baseline?: Runtime
+  /** What the baseline is, in words (`production 'api'`, `the version replaced`). */
+  comparedWith?: string
   /** The end of the console log of an instance that failed to start. */
   logTail?: string
   /** Not this run's (another preview's, left alone): its console is never read or shown. */
@@ -101,6 +110,8 @@ export interface EngineOptions {
   healthCheckTimeoutMs: number
   /** How long a new version must stay running before a rollout retires anything old. */
   settleMs: number
+  /** What each new version must meet (boot, listen, memory, wake), judged with the settle window. */
+  budget?: Budget
   /** sweep (and delete) only say what they would do. */
   dryRun: boolean
   /** Preview mode: the repository and PR every object belongs to (names and instance markers). */

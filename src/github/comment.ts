@@ -4,7 +4,7 @@
  */
 import type { ObjectResult, RunResult } from '../engine/types.js'
 import { publicUrls } from '../report/outputs.js'
-import { cell, consoleBlock } from '../report/summary.js'
+import { cell, consoleBlock, runtimeCell } from '../report/summary.js'
 import type { GitHubRest } from './rest.js'
 
 /** GitHub refuses comment bodies over 65536 characters. */
@@ -63,7 +63,7 @@ function row(o: ObjectResult): string {
       : o.rolledBack
         ? 'rolled back (not at fault)'
         : '✅'
-  return `| ${cell(o.name)} | ${cell(o.state)} | ${url} | ${what} |`
+  return `| ${cell(o.name)} | ${cell(o.state)} | ${url} | ${runtimeCell(o)} | ${what} |`
 }
 
 /**
@@ -92,7 +92,7 @@ export function renderComment(key: string, result: RunResult, ctx: CommentContex
   // The instances at fault first, then every row (at fault or not) in one table.
   const parts = [...failed.map(fault), ...instances.map(row)]
   const faults = failed.length
-  const tableHead = '| Instance | State | URL | Result |\n|---|---|---|---|\n'
+  const tableHead = '| Instance | State | URL | Runtime | Result |\n|---|---|---|---|---|\n'
   const render = (kept: number): string => {
     const shownFaults = parts.slice(0, Math.min(kept, faults))
     const shownRows = parts.slice(faults, Math.max(faults, kept))

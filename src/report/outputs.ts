@@ -1,4 +1,5 @@
 /** The step outputs (PRODUCT.md, Outputs), derived from a run's result. JSON ones are always valid JSON. */
+import { rowRuntime } from '../engine/runtime.js'
 import type { ObjectResult, RunResult } from '../engine/types.js'
 
 export const OUTPUT_NAMES = [
@@ -44,6 +45,18 @@ export function publicUrls(objects: ObjectResult[]): string[] {
   return [...new Set(fqdns)].map((f) => `https://${f}`)
 }
 
+/** What the run measured of a version it started, as numbers (`boot_ms`, `listen_ms`, `rss_mb`). */
+function figures(o: ObjectResult): Record<string, number> {
+  const r = rowRuntime(o)
+  if (!r) return {}
+  const out: Record<string, number> = {}
+  if (r.bootMs !== undefined) out.boot_ms = r.bootMs
+  if (r.listenMs !== undefined) out.listen_ms = r.listenMs
+  if (r.rssMb !== undefined) out.rss_mb = r.rssMb
+  if (r.wake) out.wake_mean_ms = r.wake.meanMs
+  return out
+}
+
 export function outputsOf(result: RunResult): Outputs {
   const urls = publicUrls(result.objects)
   return {
@@ -61,7 +74,8 @@ export function outputsOf(result: RunResult): Outputs {
           'private-fqdn': o.privateFqdn ?? '',
           'private-ip': o.privateIp ?? '',
           error: o.error ?? '',
-          ...(o.rolledBack ? { 'rolled-back': true } : {})
+          ...(o.rolledBack ? { 'rolled-back': true } : {}),
+          ...figures(o)
         }))
     ),
     'service-uuids': JSON.stringify(uuidsMadeBy(result.objects, 'service_group')),

@@ -4,6 +4,7 @@
  * action and the CLI's --summary write the same thing.
  */
 import { CREATE_ORDER, KIND_LABEL } from '../engine/order.js'
+import { describeRuntime, rowRuntime } from '../engine/runtime.js'
 import type { Kind, ObjectResult, RunResult } from '../engine/types.js'
 import { isUuid } from '../ukc/names.js'
 import { neutral } from './neutral.js'
@@ -51,6 +52,19 @@ export function cell(text: string | undefined): string {
 function bootTime(us: number | undefined): string {
   if (us === undefined) return ''
   return us < 1000 ? `${us} µs` : `${(us / 1000).toFixed(us < 10000 ? 1 : 0)} ms`
+}
+
+/**
+ * What the run measured of a version it started, compared with production (or the version it
+ * replaced); for anything else, the boot time its answer carried.
+ */
+export function runtimeCell(r: ObjectResult): string {
+  const figures = rowRuntime(r)
+  if (!figures) return r.bootTimeUs !== undefined ? `boot ${bootTime(r.bootTimeUs)}` : ''
+  const vs = r.baseline
+    ? `<br><sub>${cell(r.comparedWith ?? 'before')}: ${cell(describeRuntime(r.baseline))}</sub>`
+    : ''
+  return `${cell(describeRuntime(figures, r.baseline))}${vs}`
 }
 
 function totals(objects: ObjectResult[]): string {
@@ -120,7 +134,10 @@ function table(kind: ObjectResult['kind'], rows: ObjectResult[]): string {
   const link = (f: string): string => `[${cell(f)}](https://${f})`
   const lines =
     kind === 'instance'
-      ? ['| Name | Action | State | URL | UUID | Boot | Error |', '|---|---|---|---|---|---|---|']
+      ? [
+          '| Name | Action | State | URL | UUID | Runtime | Error |',
+          '|---|---|---|---|---|---|---|'
+        ]
       : kind === 'service_group'
         ? ['| Name | Action | URLs | UUID | Error |', '|---|---|---|---|---|']
         : ['| Name | Action | State | UUID | Error |', '|---|---|---|---|---|']
@@ -129,7 +146,7 @@ function table(kind: ObjectResult['kind'], rows: ObjectResult[]): string {
     const state = r.detail ? `${cell(r.state)} · ${cell(r.detail)}` : cell(r.state)
     if (kind === 'instance')
       lines.push(
-        `| ${cell(r.name)} | ${actionOf(r)} | ${state} | ${r.fqdns[0] ? link(r.fqdns[0]) : ''} | ${uuidCell(r.uuid)} | ${bootTime(r.bootTimeUs)} | ${err} |`
+        `| ${cell(r.name)} | ${actionOf(r)} | ${state} | ${r.fqdns[0] ? link(r.fqdns[0]) : ''} | ${uuidCell(r.uuid)} | ${runtimeCell(r)} | ${err} |`
       )
     else if (kind === 'service_group')
       lines.push(

@@ -95,6 +95,8 @@ export interface Instance {
   service_group?: { uuid: string; name: string; domains?: DomainInfo[] }
   volumes?: { uuid: string; name: string; at: string; readonly: boolean }[]
   boot_time_us?: number
+  /** Time until the app listened on a non-local port (ukc-api.md §6.8). */
+  net_time_us?: number
   /** [N] A deleted instance the platform retains (state `deleted`) until then. */
   retained_until?: string
 }
@@ -133,6 +135,7 @@ export interface InstanceMetrics {
   restart_count?: number
   uptime_ms?: number
   boot_time_us?: number
+  net_time_us?: number
   rss_bytes?: number
   cpu_time_ms?: number
   rx_bytes?: number
@@ -141,6 +144,10 @@ export interface InstanceMetrics {
   nreqs?: number
   nqueued?: number
   ntotal?: number
+  /** Wake-ups from standby: per-bucket counts, `bucket_ms: null` the overflow (docs metrics.mdx). */
+  wakeup_latency?: { bucket_ms: number | null; count: number }[]
+  /** The sum of all wake-up latencies, in ms. */
+  wakeup_latency_sum?: number
 }
 
 export interface ServiceGroup {

@@ -1,15 +1,13 @@
 /** The ukc-deploy command, spawned the way another CI system would run it. */
-import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from '@jest/globals'
 import { workspace } from '../../scripts/local-runner.js'
 import { ownerTag } from '../../src/spec/preview.js'
 import { GENERATION, METRO_DOMAIN, useEmulator } from '../support/emulator.js'
+import { runCli } from '../support/cli.js'
 
 const api = useEmulator()
-const BIN = fileURLToPath(new URL('../../bin/ukc-deploy.js', import.meta.url))
 const SPEC = `service_groups:
   - name: web
     services: [{ port: 443, destination_port: 8080, handlers: [http, tls] }]
@@ -18,22 +16,11 @@ instances:
   - { name: worker, image: python:3.12 }
 `
 
-async function cli(
+const cli = (
   args: string[],
   env: Record<string, string> = { UKC_TOKEN: 'cli-token' },
   cwd = workspace({ 'ukc.yml': SPEC })
-) {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    cwd
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (c) => (stdout += c))
-  child.stderr.on('data', (c) => (stderr += c))
-  const code = await new Promise<number>((r) => child.on('close', (c) => r(c ?? -1)))
-  return { code, stdout, stderr, cwd }
-}
+) => runCli(args, env, cwd)
 
 const at = (): string[] => ['--api-url', api.emu.baseUrl, '--api-generation', GENERATION]
 

@@ -3,7 +3,6 @@
  * of a failed, rolled-back run, outcome lines, stop reasons in words, annotation limits, and
  * the CLI (console tails, `logs`, real actions in tables, errors once, 401, closed pipes).
  */
-import { spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -11,6 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { runAction as runBundled, workspace } from '../../scripts/local-runner.js'
 import { ownerTag } from '../../src/spec/preview.js'
 import { generationInput, useEmulator } from '../support/emulator.js'
+import { runCli } from '../support/cli.js'
 import { startFakeGitHub, type FakeGitHub } from '../support/github.js'
 
 const api = useEmulator({ bootDelayMs: 20 })
@@ -140,23 +140,11 @@ instances:
   })
 })
 
-const BIN = new URL('../../dist/cli/index.js', import.meta.url).pathname
-async function cli(
+const cli = (
   args: string[],
   env: Record<string, string> = { UKC_TOKEN: 'cli-token' },
   cwd = tmpdir()
-) {
-  const child = spawn(process.execPath, [BIN, ...args, '--api-url', api.emu.baseUrl, ...apiGen()], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    cwd
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (c) => (stdout += c))
-  child.stderr.on('data', (c) => (stderr += c))
-  const code = await new Promise<number>((r) => child.on('close', (c) => r(c ?? -1)))
-  return { code, stdout, stderr }
-}
+) => runCli([...args, '--api-url', api.emu.baseUrl, ...apiGen()], env, cwd)
 const apiGen = (): string[] => ['--api-generation', generationInput()['api-generation']]
 const specFile = (text: string): string => {
   const dir = mkdtempSync(join(tmpdir(), 'ukc-spec-'))

@@ -5,7 +5,7 @@
  * settle window and the health check before it counts.
  */
 import type { InstanceSpec, Spec } from '../../spec/schema.js'
-import { PREVIEW_ENV } from '../../spec/preview.js'
+import { PREVIEW_ENV, previewSuffix } from '../../spec/preview.js'
 import { describeItem } from '../../ukc/envelope.js'
 import { sameImage, shortPin } from '../../ukc/images.js'
 import type { Instance } from '../../ukc/types.js'
@@ -14,6 +14,7 @@ import { fqdnOf, launch, proveUp, type Launch, type Launched } from '../launch.j
 import type { Actual } from '../observe.js'
 import { waitBudgetMs } from '../ops.js'
 import { restoreFailed, retireForRecreate } from '../recreate.js'
+import { runtimeOf, type Measured } from '../runtime.js'
 import {
   beginRollouts,
   removeLeftovers,
@@ -297,6 +298,22 @@ async function startStopped({
 }
 
 /**
+ * What a new version is compared with: a preview with the production instance of its spec
+ * name; a rollout with the version it replaces (beside a surge, or known from its answers
+ * once a recreate retired it); a new or restarted instance with nothing.
+ */
+function measuredOf(ctx: DeployContext, name: string, p: InstancePlan): Measured {
+  const owner = ctx.opts.preview
+  const suffix = owner ? previewSuffix(owner) : undefined
+  if (suffix && p.name.endsWith(suffix))
+    return { name, row: p.name, comparedWith: p.name.slice(0, -suffix.length) }
+  if (p.action !== 'replace' || !p.actual) return { name, row: p.name }
+  return name !== p.name
+    ? { name, row: p.name, comparedWith: p.name }
+    : { name, row: p.name, known: runtimeOf(p.actual) }
+}
+
+/**
  * Phase: every instance change. Recreates make room; then every create at once — new
  * instances, recreates and the surges of rolling replacements; then the settle window and the
  * health check for all of them in one go; then the rolling swap, and the surges an interrupted
@@ -324,7 +341,15 @@ export async function applyInstances(ctx: DeployContext): Promise<void> {
     ...fresh.map((c) => ({ name: c.name, fqdn: fqdnOf(made.get(c.name)?.instance) })),
     ...(await startStopped(ctx))
   ]
-  const down = await proveUp(ctx, [...runningSurges(rollouts), ...upNew])
+  const plans = new Map(ctx.plan.instances.map((p) => [p.name, p]))
+  const surges = runningSurges(rollouts).map((s) => ({
+    ...s,
+    measured: measuredOf(ctx, s.name, s.rollout.plan)
+  }))
+  const down = await proveUp(ctx, [
+    ...surges,
+    ...upNew.map((u) => ({ ...u, measured: measuredOf(ctx, u.name, plans.get(u.name)!) }))
+  ])
   for (const r of rollouts) r.surgeDown ??= down.get(r.surge)?.why
   for (const { name } of upNew) {
     const d = down.get(name)
