@@ -59,6 +59,8 @@ function bootTime(us: number | undefined): string {
  * replaced); for anything else, the boot time its answer carried.
  */
 export function runtimeCell(r: ObjectResult): string {
+  // What no longer runs has no runtime worth showing.
+  if (r.rolledBack || r.action === 'deleted') return ''
   const figures = rowRuntime(r)
   if (!figures) return r.bootTimeUs !== undefined ? `boot ${bootTime(r.bootTimeUs)}` : ''
   const vs = r.baseline

@@ -79,7 +79,7 @@ describe('a preview whose run failed and was rolled back', () => {
     expect(body).toContain(`Console of api-pr5-${T} (last 15 lines)`)
     // The other is marked rolled back, not at fault; nothing links to what no longer serves.
     expect(body).toMatch(
-      new RegExp(`\\| worker-pr5-${T} \\| deleted \\|  \\| rolled back \\(not at fault\\) \\|`)
+      new RegExp(`\\| worker-pr5-${T} \\| deleted \\|  \\|  \\| rolled back \\(not at fault\\) \\|`)
     )
     expect(body).not.toMatch(/https:\/\/shop/)
     expect(body).toContain('<sub>failed at ec26c3e')

@@ -135,9 +135,10 @@ describe('preview lifecycle', () => {
   it('synchronize: the same comment is updated (found among 150 others, not another author’s look-alike)', async () => {
     await preview(payload('opened'))
     const ours = gh.comments.get(12)![0]
+    const original = ours.body
     const others = Array.from({ length: 150 }, (_, i) => ({
       id: i + 1,
-      body: i === 3 ? ours.body : `comment ${i}`,
+      body: i === 3 ? original : `comment ${i}`,
       user: { login: `user${i}`, type: 'User' }
     }))
     gh.comments.set(12, [...others, ours])
@@ -146,7 +147,9 @@ describe('preview lifecycle', () => {
     expect(run.code).toBe(0)
     expect(run.stdout).toContain('Preview comment updated on #12')
     expect(gh.comments.get(12)).toHaveLength(151)
-    expect(gh.comments.get(12)![3].body).toBe(ours.body)
+    // The look-alike of another author is left as it was; ours is the one rewritten.
+    expect(gh.comments.get(12)![3].body).toBe(original)
+    expect(gh.comments.get(12)![150].body).toContain('### 🚀 Preview of #12')
     expect(
       gh.requests.filter((r) =>
         r.startsWith('GET /repos/Codertocat/Hello-World/issues/12/comments')
