@@ -20,13 +20,15 @@ const { values } = parseArgs({
     'delete-delay-ms': { type: 'string', default: '0' },
     'page-size': { type: 'string', default: '0' },
     'no-image-store': { type: 'boolean', default: false },
+    'max-in-flight': { type: 'string', default: '0' },
+    'retry-after': { type: 'string' },
     help: { type: 'boolean', default: false }
   }
 })
 
 if (values.help) {
   console.log(
-    'Usage: npm run emulator -- [--port 8080] [--host 127.0.0.1] [--generation classic|new] [--metro fra0|fra] [--boot-delay-ms 30] [--latency-ms 0] [--token T] [--strict-images] [--legacy-timeouts] [--delete-delay-ms N] [--page-size N] [--no-image-store]'
+    'Usage: npm run emulator -- [--port 8080] [--host 127.0.0.1] [--generation classic|new] [--metro fra0|fra] [--boot-delay-ms 30] [--latency-ms 0] [--token T] [--strict-images] [--legacy-timeouts] [--delete-delay-ms N] [--page-size N] [--no-image-store] [--max-in-flight N [--retry-after S]]'
   )
   process.exit(0)
 }
@@ -47,7 +49,9 @@ const emulator = await startEmulator({
   legacyTimeouts: values['legacy-timeouts'],
   deleteDelayMs: Number(values['delete-delay-ms']),
   pageSize: Number(values['page-size']),
-  imageStore: !values['no-image-store']
+  imageStore: !values['no-image-store'],
+  maxInFlight: Number(values['max-in-flight']),
+  retryAfterS: values['retry-after'] === undefined ? undefined : Number(values['retry-after'])
 })
 console.log(`UKC emulator (${emulator.settings.generation} API) listening on ${emulator.baseUrl}`)
 console.log(`Test controls: ${emulator.url}/_emulator (reset, config, images, faults, journal)`)

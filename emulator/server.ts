@@ -56,6 +56,13 @@ export interface EmulatorOptions {
   legacyTimeouts?: boolean
   /** Deleted instances linger this long (state `stopping`, name and volumes held). */
   deleteDelayMs?: number
+  /**
+   * A gateway in front of the API (`--max-in-flight N`): a request that arrives while N are in
+   * flight is answered 429 without reaching the API; 0 (default) is no limit.
+   */
+  maxInFlight?: number
+  /** The gateway's `Retry-After` on those 429s, in seconds (`--retry-after S`); none if unset. */
+  retryAfterS?: number
   /** [N] The page a listing without `count` answers (0: all). */
   pageSize?: number
   /** [N] Answer `GET /v1/image-store` (default); false: a metro with only `GET /v1/images`. */
@@ -77,6 +84,9 @@ export interface EmulatorConfig {
   delete_delay_ms?: number
   page_size?: number
   image_store?: boolean
+  /** The gateway limit (0: none) and its Retry-After (null: none), see EmulatorOptions. */
+  max_in_flight?: number
+  retry_after_s?: number | null
   token?: string | null
   /** Runtime figures per image tag (`{"acme/app:2": {boot_ms: 140, listen_ms: 90, rss_mb: 30}}`). */
   images?: Record<string, RuntimeProfile>
@@ -168,6 +178,11 @@ export class Emulator {
   private readonly timing: Timing
   private readonly initialRetentionMs: number
   private latencyMs: number
+  /** The gateway limit in front of the API (see EmulatorOptions.maxInFlight). */
+  private gateway: { maxInFlight: number; retryAfterS?: number }
+  private inFlight = 0
+  /** Test read-out: the most API requests in flight at once, and the gateway's 429s. */
+  gatewayStats = { peak: 0, refused: 0 }
   private token: string | undefined
   private routes: Route[]
   private server!: Server
@@ -177,6 +192,7 @@ export class Emulator {
     const metro = options.metro ?? (options.generation === 'new' ? 'fra' : 'fra0')
     this.timing = { bootDelayMs: options.bootDelayMs ?? 30, stopDelayMs: options.stopDelayMs ?? 10 }
     this.latencyMs = options.latencyMs ?? 0
+    this.gateway = { maxInFlight: options.maxInFlight ?? 0, retryAfterS: options.retryAfterS }
     this.token = options.token
     const generation = options.generation ?? (CLASSIC_METROS.test(metro) ? 'classic' : 'new')
     this.settings = {
@@ -260,6 +276,11 @@ export class Emulator {
     this.settings.deleteDelayMs = this.options.deleteDelayMs ?? 0
     this.settings.pageSize = this.options.pageSize ?? 0
     this.settings.imageStore = this.options.imageStore ?? true
+    this.gateway = {
+      maxInFlight: this.options.maxInFlight ?? 0,
+      retryAfterS: this.options.retryAfterS
+    }
+    this.gatewayStats = { peak: 0, refused: 0 }
     this.seed()
   }
 
@@ -278,6 +299,8 @@ export class Emulator {
     if (c.delete_delay_ms !== undefined) this.settings.deleteDelayMs = c.delete_delay_ms
     if (c.page_size !== undefined) this.settings.pageSize = c.page_size
     if (c.image_store !== undefined) this.settings.imageStore = c.image_store
+    if (c.max_in_flight !== undefined) this.gateway.maxInFlight = c.max_in_flight
+    if (c.retry_after_s !== undefined) this.gateway.retryAfterS = c.retry_after_s ?? undefined
     for (const [tag, profile] of Object.entries(c.images ?? {})) {
       const { repository, tag: t } = normaliseRef(tag)
       this.store.profiles.set(tagOf(repository, t ?? 'latest'), profile)
@@ -350,6 +373,31 @@ export class Emulator {
         res,
         requestError(400, `The path ${path.slice(0, 200)} has a malformed percent-encoding`, 16)
       )
+
+    // The gateway counts every API request from arrival until its answer is sent.
+    this.inFlight++
+    this.gatewayStats.peak = Math.max(this.gatewayStats.peak, this.inFlight)
+    res.once('close', () => this.inFlight--)
+    const { maxInFlight, retryAfterS } = this.gateway
+    if (maxInFlight > 0 && this.inFlight > maxInFlight) {
+      this.gatewayStats.refused++
+      if (this.latencyMs > 0) await sleep(this.latencyMs)
+      this.journalLog.record({
+        time: new Date(started).toISOString(),
+        method,
+        path,
+        query: url.search,
+        body: undefined,
+        status: 429,
+        duration_ms: Date.now() - started,
+        user_agent: req.headers['user-agent'],
+        fault: 'gateway'
+      })
+      return this.send(res, {
+        ...requestError(429, `Too many requests in flight (at most ${maxInFlight})`),
+        headers: retryAfterS !== undefined ? { 'retry-after': String(retryAfterS) } : {}
+      })
+    }
 
     const abort = new AbortController()
     // A batch wait listens once per item; hundreds of items are normal.

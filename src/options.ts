@@ -7,7 +7,6 @@ import type { EngineOptions } from './engine/types.js'
 import type { Wording } from './fields.js'
 import type { Inputs } from './inputs.js'
 
-export const CREATE_CONCURRENCY = 64
 /** Default settle window (the `settle` input, 1 s); UKC_SETTLE_MS sets it in ms when the input is not given (tests). */
 export const SETTLE_MS = 1000
 
@@ -38,7 +37,6 @@ export function engineOptions(inputs: Inputs, ctx: OptionsContext): EngineOption
     strategy: inputs.strategy,
     onFailure: inputs.onFailure ?? (ctx.preview ? 'rollback' : 'keep'),
     failOn: inputs.failOn,
-    concurrency: CREATE_CONCURRENCY,
     healthCheck: inputs.healthCheck,
     healthCheckTimeoutMs: inputs.healthCheckTimeoutSeconds * 1000,
     settleMs: settleMs(inputs, ctx.env),

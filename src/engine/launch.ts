@@ -7,7 +7,8 @@ import type { Instance } from '../ukc/types.js'
 import type { RunContext } from './context.js'
 import { createRequest, safeCreate, type Created } from './create.js'
 import { probeAll } from './health.js'
-import { crashedSoon, mapLimit, waitBudgetMs, waitFor } from './ops.js'
+import type { LimiterStats } from '../ukc/limiter.js'
+import { crashedSoon, waitBudgetMs, waitFor } from './ops.js'
 import type { InstancePlan } from './kinds/instance.js'
 import { checkRuntime, type Measured } from './runtime.js'
 
@@ -46,7 +47,8 @@ function notRunningWhy(r: Launched): string | undefined {
 }
 
 /**
- * Creates (at most `concurrency` in flight) with the server-side wait folded into each create
+ * Creates, all at once (the transport's limiter keeps as many in flight as the API takes, see
+ * ukc/limiter.ts), with the server-side wait folded into each create
  * (`wait_timeout_ms`), so an instance's create answers when it runs: no separate wait round
  * trip, no polling. Instances a create did not wait for (adopted, or found by a lookup after a
  * lost answer) get one batched wait.
@@ -59,10 +61,15 @@ export async function launch(
   if (creates.length === 0) return out
   const waiting = creates.some((c) => c.wait) ? ' and waiting until they run' : ''
   await log.group(`Creating ${creates.length} instance(s)${waiting}`, async () => {
-    const results = await mapLimit(creates, opts.concurrency, (c) => {
-      const waitMs = c.wait ? waitBudgetMs(opts.deadline) : 0
-      return safeCreate(client, createRequest(c.p.spec, c.p.digest, c.name, waitMs), log)
-    })
+    const before = client.transport.limiter.stats()
+    const results = await Promise.all(
+      creates.map((c) => {
+        const waitMs = c.wait ? waitBudgetMs(opts.deadline) : 0
+        return safeCreate(client, createRequest(c.p.spec, c.p.digest, c.name, waitMs), log)
+      })
+    )
+    const pushback = pushedBack(before, client.transport.limiter.stats(), creates.length)
+    if (pushback) log.info(pushback)
     creates.forEach((c, i) =>
       out.set(c.name, { ...results[i], running: healthy(results[i].instance) })
     )
@@ -74,6 +81,16 @@ export async function launch(
   })
   for (const c of creates) if (c.wait) out.get(c.name)!.error = notRunningWhy(out.get(c.name)!)
   return out
+}
+
+/** `API limited concurrency to 16 (429); 200 creates in about 13 waves`, when it pushed back. */
+function pushedBack(before: LimiterStats, after: LimiterStats, n: number): string | undefined {
+  if (after.pushbacks === before.pushbacks) return undefined
+  const paused =
+    after.pausedMs > before.pausedMs
+      ? `, paused ${Math.round((after.pausedMs - before.pausedMs) / 100) / 10} s as it asked (Retry-After)`
+      : ''
+  return `API limited concurrency to ${after.lowest} (${after.reason}, ${after.pushbacks - before.pushbacks} answer${after.pushbacks - before.pushbacks === 1 ? '' : 's'})${paused}; ${n} creates in about ${Math.ceil(n / after.lowest)} waves`
 }
 
 export interface NotUp {

@@ -259,21 +259,3 @@ export async function attachLogTails(client: UkcClient, ledger: Ledger): Promise
   for (const o of failed)
     if (tails.has(o.name)) ledger.set('instance', o.name, { logTail: tails.get(o.name) })
 }
-
-/** Runs `fn` over `items` with at most `limit` in flight, keeping order. */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>
-): Promise<R[]> {
-  const out = new Array<R>(items.length)
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++
-      out[i] = await fn(items[i])
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-  return out
-}

@@ -102,8 +102,6 @@ export interface EngineOptions {
   strategy: 'rolling' | 'recreate'
   onFailure: 'rollback' | 'keep'
   failOn: 'any' | 'all' | 'never'
-  /** Creates in flight at once (creates are one POST per instance). */
-  concurrency: number
   /** A path or URL that must answer 2xx before a rollout goes on (the health-check input). */
   healthCheck?: string
   /** The deadline of one health probe, whole answer included (within the run's deadline). */

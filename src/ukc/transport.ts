@@ -17,6 +17,7 @@ import {
 } from './envelope.js'
 import { UkcError, type UkcErrorKind } from './errors.js'
 import { answerProblem } from './answers.js'
+import { AdaptiveLimiter, type Outcome } from './limiter.js'
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH'
 
@@ -48,6 +49,8 @@ export interface TransportOptions {
   deadline?: number
   /** Debug lines (request bodies redacted). */
   debug?: (line: string) => void
+  /** Requests in flight to start with (the limiter adapts it); INITIAL_CONCURRENCY by default. */
+  concurrency?: number
   /** Injected in tests to make jitter and sleeping observable. */
   random?: () => number
   sleep?: (ms: number) => Promise<void>
@@ -77,7 +80,9 @@ class AttemptError extends Error {
     readonly kind: UkcErrorKind,
     message: string,
     /** The request reached the server (or may have): a write may have taken effect. */
-    readonly sent: boolean
+    readonly sent: boolean,
+    /** The server reset the connection: pushback, like a 429. */
+    readonly reset = false
   ) {
     super(message)
   }
@@ -145,6 +150,8 @@ export class Transport {
    */
   private firstAnswer?: Promise<void>
   private refused?: UkcError
+  /** How many requests are in flight at once, adapted to the API's pushback. */
+  readonly limiter: AdaptiveLimiter
 
   constructor(opts: TransportOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '')
@@ -160,6 +167,7 @@ export class Transport {
     // Only its proxy-aware keep-alive agent is used: requests need a body on GET and
     // a timeout per request, which the client's own request() cannot give.
     this.agents = new HttpClient(this.userAgent, [], { keepAlive: true })
+    this.limiter = new AdaptiveLimiter(opts.concurrency)
   }
 
   /** Sends a request and parses the envelope. Per-object failures are in the result, not thrown. */
@@ -250,15 +258,6 @@ export class Transport {
   ): Promise<T> {
     const started = Date.now()
     for (let attempt = 1; ; attempt++) {
-      const remaining = this.deadline !== undefined ? this.deadline - Date.now() : Infinity
-      if (remaining <= 0)
-        throw this.error(
-          spec,
-          'timeout',
-          'the overall timeout ran out before the request could be sent',
-          { attempts: attempt - 1 }
-        )
-      const timeoutMs = Math.min(spec.timeoutMs ?? this.requestTimeoutMs, remaining)
       let failure: {
         kind: UkcErrorKind
         summary: string
@@ -267,29 +266,63 @@ export class Transport {
         waitMs?: number
         sent: boolean
       }
+      const slot = await this.limiter.acquire()
+      let outcome: Outcome = 'neutral'
+      let why: string | undefined
       try {
+        const left = this.deadline !== undefined ? this.deadline - Date.now() : Infinity
+        if (left <= 0)
+          throw this.error(
+            spec,
+            'timeout',
+            'the overall timeout ran out before the request could be sent',
+            { attempts: attempt - 1 }
+          )
+        const timeoutMs = Math.min(spec.timeoutMs ?? this.requestTimeoutMs, left)
         const res = await this.once(spec, accept, timeoutMs)
         if (res.status !== 401) onAnswer()
-        if (res.status >= 200 && res.status < 300) return read(res.text)
+        if (res.status >= 200 && res.status < 300) {
+          outcome = 'ok'
+          return read(res.text)
+        }
         failure = { ...this.describe(res), sent: true }
         if (!RETRYABLE_STATUS(res.status))
           throw this.error(spec, failure.kind, failure.summary, { ...failure, attempts: attempt })
         failure.waitMs = retryAfterMs(res.headers['retry-after'])
+        if (res.status === 429 || res.status === 503) {
+          outcome = 'pushback'
+          why = String(res.status)
+        }
       } catch (err) {
         if (!(err instanceof AttemptError)) throw err
         failure = { kind: err.kind, summary: err.message, sent: err.sent }
+        if (err.reset) {
+          outcome = 'pushback'
+          why = 'connection reset'
+        }
+      } finally {
+        slot.release(outcome, why)
       }
+      // A 429 is the API asking for less at once: the limiter lowers the concurrency, and the
+      // request is retried for as long as the run's timeout allows, soon (the pause, if any,
+      // is shared), rather than a fixed number of times with growing waits.
+      const limited = failure.status === 429
       const backoff =
-        Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1)) *
+        Math.min(
+          limited ? 1000 : this.retry.maxDelayMs,
+          this.retry.baseDelayMs * 2 ** (attempt - 1)
+        ) *
         (0.5 + this.random() / 2)
       const delay = Math.max(backoff, failure.waitMs ?? 0)
       const budgetLeft = Math.min(
-        this.retry.maxTotalMs - (Date.now() - started),
+        limited && this.deadline !== undefined
+          ? Infinity
+          : this.retry.maxTotalMs - (Date.now() - started),
         (this.deadline ?? Infinity) - Date.now()
       )
       // A 429 means the server did not act, so even a create may be sent again.
-      const repeatable = idempotent || failure.status === 429
-      if (!repeatable || attempt >= this.retry.maxAttempts || delay >= budgetLeft) {
+      const repeatable = idempotent || limited
+      if (!repeatable || (!limited && attempt >= this.retry.maxAttempts) || delay >= budgetLeft) {
         const why =
           failure.waitMs !== undefined && failure.waitMs >= budgetLeft
             ? `; the server asked to retry after ${Math.ceil(failure.waitMs / 1000)} s, beyond the time left`
@@ -301,8 +334,10 @@ export class Transport {
           ambiguous: !idempotent && failure.sent && failure.status !== 429
         })
       }
+      // One pause for every request: the API said when it takes more.
+      if (outcome === 'pushback' && failure.waitMs !== undefined) this.limiter.pause(failure.waitMs)
       this.debug(
-        `UKC ${spec.method} /v1${spec.path}: ${failure.summary}; retry ${attempt} of ${this.retry.maxAttempts - 1} in ${Math.round(delay)} ms`
+        `UKC ${spec.method} /v1${spec.path}: ${failure.summary}; retry ${attempt}${limited ? '' : ` of ${this.retry.maxAttempts - 1}`} in ${Math.round(delay)} ms`
       )
       await this.sleep(delay)
     }
@@ -448,7 +483,14 @@ export class Transport {
         settle(() => {
           // A refused connection never reached the server; anything later might have.
           const reached = sent && e.code !== 'ECONNREFUSED'
-          reject(new AttemptError('network', `network error: ${e.code ?? e.message}`, reached))
+          reject(
+            new AttemptError(
+              'network',
+              `network error: ${e.code ?? e.message}`,
+              reached,
+              e.code === 'ECONNRESET'
+            )
+          )
         })
       )
       req.end(payload)

@@ -31,7 +31,6 @@ function options(over: Partial<EngineOptions> = {}): EngineOptions {
     strategy: 'rolling',
     onFailure: 'keep',
     failOn: 'any',
-    concurrency: 8,
     settleMs: 100,
     healthCheckTimeoutMs: 5000,
     dryRun: false,
