@@ -53,6 +53,8 @@ export async function runAction(
     eventName?: string
     /** Gets the runner's process, e.g. to kill it mid-run as a cancelled job would be. */
     control?: (child: ChildProcess) => void
+    /** Another build of the action (benchmarks compare builds); dist/index.js by default. */
+    bundle?: string
   } = {}
 ): Promise<ActionRun> {
   const ws = opts.workspace ?? workspace()
@@ -79,7 +81,7 @@ export async function runAction(
     ...opts.env
   }
   for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v
-  const child = spawn(process.execPath, [DIST], { env, cwd: ws })
+  const child = spawn(process.execPath, [opts.bundle ?? DIST], { env, cwd: ws })
   opts.control?.(child)
   let stdout = ''
   let stderr = ''

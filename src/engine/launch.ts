@@ -10,7 +10,7 @@ import { probeAll } from './health.js'
 import type { LimiterStats } from '../ukc/limiter.js'
 import { crashedSoon, waitBudgetMs, waitFor } from './ops.js'
 import type { InstancePlan } from './kinds/instance.js'
-import { checkRuntime, type Measured } from './runtime.js'
+import { checkRuntime, startReading, type Measured } from './runtime.js'
 
 export interface Launch {
   p: InstancePlan
@@ -90,7 +90,7 @@ function pushedBack(before: LimiterStats, after: LimiterStats, n: number): strin
     after.pausedMs > before.pausedMs
       ? `, paused ${Math.round((after.pausedMs - before.pausedMs) / 100) / 10} s as it asked (Retry-After)`
       : ''
-  return `API limited concurrency to ${after.lowest} (${after.reason}, ${after.pushbacks - before.pushbacks} answer${after.pushbacks - before.pushbacks === 1 ? '' : 's'})${paused}; ${n} creates in about ${Math.ceil(n / after.lowest)} waves`
+  return `API limited concurrency to ${after.lowest} (${after.reason}, ${after.pushbacks - before.pushbacks} answer${after.pushbacks - before.pushbacks === 1 ? '' : 's'})${paused}; ${n} creates in about ${Math.ceil(n / ((after.lowest + after.limit) / 2))} waves`
 }
 
 export interface NotUp {
@@ -111,6 +111,8 @@ export async function proveUp(
   const { client, opts, log } = ctx
   const names = instances.map((i) => i.name)
   const down = new Map<string, NotUp>()
+  const candidates = instances.flatMap((i) => (i.measured ? [i.measured] : []))
+  const reading = startReading(client, candidates)
   for (const [name, c] of await crashedSoon(client, names, opts.deadline, opts.settleMs))
     down.set(name, { why: `did not stay up: ${c.why}`, state: c.state })
   const check = opts.healthCheck
@@ -125,7 +127,7 @@ export async function proveUp(
     }
   }
   // What stayed up is measured (and judged against the budget) before anything old is retired.
-  const measured = instances.flatMap((i) => (i.measured && !down.has(i.name) ? [i.measured] : []))
-  for (const [name, why] of await checkRuntime(ctx, measured)) down.set(name, { why })
+  const measured = candidates.filter((m) => !down.has(m.name))
+  for (const [name, why] of await checkRuntime(ctx, measured, reading)) down.set(name, { why })
   return down
 }

@@ -207,23 +207,32 @@ export interface Measured {
   known?: Runtime
 }
 
+type Reading = Awaited<ReturnType<typeof measure>>
+
 /**
- * Reads the figures of the new versions and of what they are compared with, in one request;
- * puts them on the rows; and answers the instances over budget, and why. Limits that could
- * not be judged are said in the notes.
+ * Starts the one read of the new versions' figures and of what they are compared with: sent
+ * beside the settle window's wait, so it costs no round trip of its own.
+ */
+export function startReading(client: UkcClient, list: Measured[]): Promise<Reading> {
+  return measure(
+    client,
+    list.map((m) => m.name),
+    list.flatMap((m) => (m.comparedWith ? [m.comparedWith] : []))
+  )
+}
+
+/**
+ * Puts the figures on the rows of the instances that stayed up, and answers those over budget,
+ * and why. Limits that could not be judged are said in the notes.
  */
 export async function checkRuntime(
-  { client, opts, log, progress: { ledger, notes } }: RunContext,
-  list: Measured[]
+  { opts, log, progress: { ledger, notes } }: RunContext,
+  list: Measured[],
+  reading: Promise<Reading>
 ): Promise<Map<string, string>> {
   const over = new Map<string, string>()
   if (list.length === 0) return over
-  const compared = list.flatMap((m) => (m.comparedWith ? [m.comparedWith] : []))
-  const { figures, error } = await measure(
-    client,
-    list.map((m) => m.name),
-    compared
-  )
+  const { figures, error } = await reading
   if (error)
     log.warning(
       `the instances' metrics could not be read (${error}); the report shows what the instances answered`

@@ -58,7 +58,11 @@ export class AdaptiveLimiter {
   async acquire(): Promise<Slot> {
     // A waiter is woken with its place already taken (pump), so no one overtakes it.
     if (this.free() && this.waiting.length === 0) this.inFlight++
-    else await new Promise<void>((resolve) => this.waiting.push(resolve))
+    else
+      await new Promise<void>((resolve) => {
+        this.waiting.push(resolve)
+        this.arm()
+      })
     const sentIn = this.epoch
     let released = false
     return {
@@ -78,9 +82,7 @@ export class AdaptiveLimiter {
     if (until <= this.pausedUntil) return
     this.counts.pausedMs += until - Math.max(this.now(), this.pausedUntil)
     this.pausedUntil = until
-    clearTimeout(this.pauseTimer)
-    this.pauseTimer = setTimeout(() => this.pump(), ms)
-    this.pauseTimer.unref?.()
+    this.pump()
   }
 
   private free(): boolean {
@@ -114,5 +116,17 @@ export class AdaptiveLimiter {
       this.inFlight++
       this.waiting.shift()!()
     }
+    this.arm()
+  }
+
+  /**
+   * Waiters held by a pause are woken when it ends: a timer, which also keeps the process
+   * alive while every request waits (without one, node would exit mid-run).
+   */
+  private arm(): void {
+    const left = this.pausedUntil - this.now()
+    if (this.waiting.length === 0 || left <= 0) return
+    clearTimeout(this.pauseTimer)
+    this.pauseTimer = setTimeout(() => this.pump(), left + 1)
   }
 }

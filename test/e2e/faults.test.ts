@@ -102,6 +102,25 @@ describe('reads, waits, stops and deletes are retried', () => {
   })
 })
 
+describe('a gateway that takes few requests at once', () => {
+  it('behind 2 in flight, every create goes through once, reads and waits too', async () => {
+    api.emu.configure({ max_in_flight: 2 })
+    const run = await deploy()
+    expect(run.code).toBe(0)
+    expect(await inventory()).toEqual(EXPECTED)
+    const made = api.emu
+      .journal()
+      .filter((e) => e.method === 'POST' && e.path === '/v1/instances' && e.status === 200)
+    expect(made.map((e) => (e.body as { name: string }).name).sort()).toEqual([
+      'api',
+      'api2',
+      'worker'
+    ])
+    expect(api.emu.gatewayStats.refused).toBeGreaterThan(0)
+    expect(run.stdout).toContain('API limited concurrency to')
+  })
+})
+
 describe('creates are never duplicated', () => {
   it('a create whose answer was lost is found by name, not made twice', async () => {
     api.emu.addFault({

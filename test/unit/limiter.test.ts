@@ -61,4 +61,12 @@ describe('AdaptiveLimiter', () => {
     expect(got).toBe(true)
     expect(l.stats().pausedMs).toBe(50)
   })
+
+  it('lets in a request that arrives during a pause when the pause ends (a timer holds it)', async () => {
+    const l = new AdaptiveLimiter(8)
+    l.pause(30)
+    const t0 = Date.now()
+    await l.acquire()
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(29)
+  })
 })
