@@ -181,20 +181,22 @@ export function newGroup(
   return group
 }
 
+/** Takes an instance out of its group; a non-persistent group left empty goes with it. */
+export function leaveGroup(ctx: Ctx, inst: InstanceRec): void {
+  const group = inst.service_group ? ctx.store.groups.get(inst.service_group) : undefined
+  if (!group) return
+  group.instances = group.instances.filter((u) => u !== inst.uuid)
+  if (group.autoscale?.master === inst.uuid) group.autoscale = undefined
+  if (!group.persistent && group.instances.length === 0) ctx.store.groups.delete(group.uuid)
+}
+
 /** Deletes an instance; its implicit group and its own volumes go with it (§6.9). */
 export function destroyInstance(ctx: Ctx, inst: InstanceRec): void {
   const { store } = ctx
   ctx.life.forget(inst)
   ctx.life.record(inst, 'deleted')
   store.instances.delete(inst.uuid)
-  if (inst.service_group) {
-    const group = store.groups.get(inst.service_group)
-    if (group) {
-      group.instances = group.instances.filter((u) => u !== inst.uuid)
-      if (group.autoscale?.master === inst.uuid) group.autoscale = undefined
-      if (!group.persistent && group.instances.length === 0) store.groups.delete(group.uuid)
-    }
-  }
+  leaveGroup(ctx, inst)
   for (const m of inst.volumes) {
     const vol = store.volumes.get(m.uuid)
     if (!vol) continue

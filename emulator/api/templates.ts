@@ -15,6 +15,7 @@ import {
   type Routes
 } from '../context.js'
 import { each, listAll, type Item, type Res } from '../envelope.js'
+import { leaveGroup } from '../model.js'
 import { ItemError, type TemplateRec } from '../state.js'
 import { BadRequest, int, object, type Ref } from '../validate.js'
 
@@ -56,13 +57,7 @@ function convert(ctx: Ctx, ref: Ref): Item {
     )
   life.forget(inst)
   store.instances.delete(inst.uuid)
-  if (inst.service_group) {
-    const group = store.groups.get(inst.service_group)
-    if (group) {
-      group.instances = group.instances.filter((u) => u !== inst.uuid)
-      if (!group.persistent && group.instances.length === 0) store.groups.delete(group.uuid)
-    }
-  }
+  leaveGroup(ctx, inst)
   const t: TemplateRec = {
     uuid: inst.uuid,
     name: inst.name,
