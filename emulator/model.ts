@@ -16,6 +16,7 @@ import {
   type ServiceGroupRec,
   type VolumeRec
 } from './state.js'
+import { noteOccupancy, policyView } from './policies.js'
 import { arrayOf, BadRequest, int, object, ref, str, type Ref } from './validate.js'
 
 const HANDLERS = ['tls', 'http', 'redirect'] as const
@@ -188,6 +189,7 @@ export function leaveGroup(ctx: Ctx, inst: InstanceRec): void {
   group.instances = group.instances.filter((u) => u !== inst.uuid)
   if (group.autoscale?.master === inst.uuid) group.autoscale = undefined
   if (!group.persistent && group.instances.length === 0) ctx.store.groups.delete(group.uuid)
+  else noteOccupancy(ctx, group)
 }
 
 /** Deletes an instance; its implicit group and its own volumes go with it (§6.9). */
@@ -247,7 +249,8 @@ export function groupView(ctx: Ctx, g: ServiceGroupRec): Record<string, unknown>
     hard_limit: g.hard_limit,
     services: g.services,
     domains: g.domains.map((d) => domainView(ctx, d)),
-    instances: g.instances.map((u) => nameOf(ctx, u))
+    instances: g.instances.map((u) => nameOf(ctx, u)),
+    ...(g.autokill_ms !== undefined ? { autokill: { time_ms: g.autokill_ms } } : {})
   }
 }
 
@@ -287,7 +290,7 @@ export function instanceView(ctx: Ctx, inst: InstanceRec): Record<string, unknow
   }
   // [N] reports `features` and the VM `type` (model `Instance`); classic does not (see above).
   if (ctx.settings.generation === 'new')
-    Object.assign(view, { features: inst.features, type: 'micro' })
+    Object.assign(view, { features: inst.features, type: 'micro' }, policyView(inst))
   if (inst.scale_to_zero)
     view.scale_to_zero = { enabled: inst.scale_to_zero.policy !== 'off', ...inst.scale_to_zero }
   if (group)
@@ -352,7 +355,7 @@ export function volumeView(ctx: Ctx, vol: VolumeRec): Record<string, unknown> {
     persistent: vol.persistent,
     // [N] model `Volume.quota_policy` (required there; classic has none).
     ...(ctx.settings.generation === 'new'
-      ? { quota_policy: 'static', access_mode: vol.access_mode }
+      ? { quota_policy: 'static', access_mode: vol.access_mode, tags: vol.tags }
       : {})
   }
 }

@@ -18,6 +18,7 @@ import { requestError, toErrorResponse, unauthorized, type Res } from './envelop
 import { Faults, Journal, type FaultRule, type JournalEntry } from './faults.js'
 import { Lifecycle, type TimelineEntry, type Timing } from './lifecycle.js'
 import { destroyInstance } from './model.js'
+import { runDue } from './policies.js'
 import { normaliseRef, pinned, pushImage, tagOf } from './registry.js'
 import {
   defaultQuotas,
@@ -245,10 +246,18 @@ export class Emulator {
     const addr = this.server.address() as AddressInfo
     const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
     this.url = `http://${host}:${addr.port}`
+    // [N] Schedules and autokill fall due in real time too, not only when a test moves the clock.
+    if (this.settings.generation === 'new') {
+      this.ticker = setInterval(() => this.runDue(), 1000)
+      this.ticker.unref()
+    }
     return this
   }
 
+  private ticker?: NodeJS.Timeout
+
   async close(): Promise<void> {
+    if (this.ticker) clearInterval(this.ticker)
     this.life.clear()
     if (!this.server) return
     this.server.closeAllConnections()
@@ -268,6 +277,8 @@ export class Emulator {
     this.store.profiles.clear()
     this.store.quotas = defaultQuotas()
     this.store.autoscaleEnabled = true
+    this.store.clockOffsetMs = 0
+    this.clockLog = []
     this.faults.clear()
     this.journalLog.clear()
     this.settings.certFailure = false
@@ -333,6 +344,37 @@ export class Emulator {
   journal(): JournalEntry[] {
     return this.journalLog.list()
   }
+
+  /**
+   * [N] Moves the emulator's clock forward and runs what fell due: delete/stop/start schedules
+   * and service-group autokill (emulator/policies.ts). Answers what ran, in words.
+   */
+  advanceClock(ms: number): string[] {
+    if (!Number.isFinite(ms) || ms < 0) throw new Error("'advance_ms' must be a number ≥ 0")
+    this.store.clockOffsetMs += ms
+    return this.runDue()
+  }
+
+  private runDue(): string[] {
+    const ran = runDue(this.ctx, {
+      deleteInstance: (inst) => destroyInstance(this.ctx, inst),
+      stopInstance: (inst) => this.life.stop(inst, false, 0),
+      startInstance: (inst) => this.life.boot(inst)
+    })
+    this.clockLog.push(...ran)
+    return ran
+  }
+
+  private clockView(): Record<string, unknown> {
+    return {
+      now: new Date(this.store.clock()).toISOString(),
+      offset_ms: this.store.clockOffsetMs,
+      history: [...this.clockLog]
+    }
+  }
+
+  /** What the clock ran since the last reset. */
+  private clockLog: string[] = []
 
   /** Every instance state change since the last reset, oldest first. */
   timeline(): TimelineEntry[] {
@@ -564,6 +606,16 @@ export class Emulator {
           return ok({ requests: this.journal() })
         case 'GET /_emulator/timeline':
           return ok({ timeline: this.timeline() })
+        case 'GET /_emulator/clock':
+          return ok(this.clockView())
+        case 'POST /_emulator/clock': {
+          const ms =
+            typeof body.advance_s === 'number'
+              ? body.advance_s * 1000
+              : Number(body.advance_ms ?? 0)
+          const ran = this.advanceClock(ms)
+          return ok({ ...this.clockView(), ran })
+        }
         case 'DELETE /_emulator/journal':
           this.journalLog.clear()
           return ok()

@@ -1,5 +1,6 @@
 /** The emulated account: every object the API knows about, keyed by UUID. */
 import { createHash, randomUUID } from 'node:crypto'
+import type { ScheduleRec } from './policies.js'
 import type { Ref } from './validate.js'
 
 export type InstanceState = 'stopped' | 'starting' | 'running' | 'draining' | 'stopping' | 'standby'
@@ -60,6 +61,16 @@ export interface InstanceRec {
   /** Wake-ups from standby it has seen, in ms (a profile's `wakeups_ms`; no traffic here). */
   wakeups_ms: number[]
   log: Buffer
+  /** [N] Platform-only labels, listing filters (emulator/policies.ts). */
+  tags: string[]
+  /** [N] Reach the guest; merged on PATCH add, replaced on set. */
+  annotations: Record<string, string>
+  /** [N] While set, every delete is refused (`Deletion protection enabled`). */
+  delete_lock: boolean
+  /** [N] Calendar schedules, run by the emulator's clock. */
+  schedules: ScheduleRec[]
+  /** [N] Kept and shown; not run (emulator/policies.ts). */
+  autokill?: { time_ms?: number; num_requests?: number }
   /** Bumped on every transition, so a stale timer can tell it lost the race. */
   epoch: number
   timers: NodeJS.Timeout[]
@@ -122,6 +133,10 @@ export interface ServiceGroupRec {
   hard_limit: number
   instances: string[] // uuids
   autoscale?: AutoscaleConfig
+  /** [N] Deleted once empty this long (model `ServiceGroup.autokill.time_ms`). */
+  autokill_ms?: number
+  /** [N] When it last became empty, on the emulator's clock (autokill counts from there). */
+  empty_since?: number
 }
 
 export interface VolumeRec {
@@ -133,6 +148,8 @@ export interface VolumeRec {
   persistent: boolean
   /** [N] `rwo` (default): one instance at a time; `rox`: any number, read-only. */
   access_mode: 'rwo' | 'rox'
+  /** [N] Platform-only labels (model `CreateVolumeRequest.tags`). */
+  tags: string[]
 }
 
 export interface CertificateRec {
@@ -314,7 +331,14 @@ export class Store {
   profiles = new Map<string, RuntimeProfile>()
   quotas: Quotas = defaultQuotas()
   autoscaleEnabled = true
+  /** How far the emulator's clock runs ahead of real time (`POST /_emulator/clock`). */
+  clockOffsetMs = 0
   private nextIp = 2
+
+  /** Now, on the emulator's clock: what schedules and autokill are judged by. */
+  clock(): number {
+    return Date.now() + this.clockOffsetMs
+  }
   readonly userUuid = randomUUID()
 
   newUuid(): string {

@@ -25,7 +25,17 @@ import {
   serviceShape,
   takeDomains
 } from '../model.js'
+import {
+  annotationMap,
+  instanceAutokill,
+  LOCKED,
+  noteOccupancy,
+  scheduleList,
+  tagFilter,
+  tagList
+} from '../policies.js'
 import { pinned, resolveImage } from '../registry.js'
+import { instanceUpdateRoutes } from './instance-updates.js'
 import {
   INSTANCE_STATES,
   ItemError,
@@ -97,10 +107,18 @@ const createShape = object(
       soft_limit: int({ min: 1, max: 65535 }),
       hard_limit: int({ min: 1, max: 65535 })
     }),
-    volumes: arrayOf(volumeItem, { max: 253 })
+    volumes: arrayOf(volumeItem, { max: 253 }),
+    // [N] model CreateInstanceRequest; classic refuses them (refuseNewMembers below).
+    tags: tagList,
+    annotations: annotationMap,
+    schedules: scheduleList,
+    autokill: instanceAutokill
   },
   ['image']
 )
+
+/** The create members only the new platform has. */
+const NEW_CREATE_MEMBERS = ['timeout_s', 'tags', 'annotations', 'schedules', 'autokill']
 
 /** `*_timeout_ms` ([C]) or `timeout_s` ([N], rounded to ms); -1 waits as long as it takes. */
 function timeoutMs(ms: number | undefined, s: number | undefined, fallback: number): number {
@@ -113,7 +131,7 @@ function timeoutMs(ms: number | undefined, s: number | undefined, fallback: numb
 async function create(ctx: Ctx, req: Req): Promise<Res> {
   const { store, life, settings } = ctx
   const body = createShape(req.body, '')
-  refuseNewMembers(settings, body, ['timeout_s'])
+  refuseNewMembers(settings, body, NEW_CREATE_MEMBERS)
   const wait = timeoutMs(body.wait_timeout_ms, body.timeout_s, 0)
   const features = body.features ?? []
   if (settings.generation === 'new') {
@@ -286,6 +304,12 @@ async function create(ctx: Ctx, req: Req): Promise<Res> {
         restart_count: 0,
         restart_attempt: 0,
         log: Buffer.alloc(0),
+        tags: body.tags ?? [],
+        annotations: body.annotations ?? {},
+        delete_lock: false,
+        // Each replica gets its own copy: a schedule that ran on one has not run on another.
+        schedules: (body.schedules ?? []).map((s) => ({ ...s })),
+        autokill: body.autokill,
         wakeups_ms: [],
         epoch: 0,
         timers: []
@@ -299,7 +323,8 @@ async function create(ctx: Ctx, req: Req): Promise<Res> {
           size_mb: m.size_mb!,
           attached_to: [],
           persistent: false,
-          access_mode: 'rwo'
+          access_mode: 'rwo',
+          tags: []
         }
         store.volumes.set(vol.uuid, vol)
         inst.owned_volumes.push(vol.uuid)
@@ -309,6 +334,7 @@ async function create(ctx: Ctx, req: Req): Promise<Res> {
       life.record(inst, 'created')
       if (group) {
         group.instances.push(inst.uuid)
+        noteOccupancy(ctx, group)
         // A second instance in an implicit group makes the group persistent (§6.5.1).
         if (group.instances.length > 1) group.persistent = true
       }
@@ -355,12 +381,15 @@ function get(ctx: Ctx, req: Req, refs: Ref[] | undefined): Res {
   const details = wantsDetails(req)
   const view = (i: InstanceRec): Item =>
     details ? instanceView(ctx, i) : { uuid: i.uuid, name: i.name }
+  // [N] `?tags=`: only instances with every tag; a retained one has none left to match.
+  const tagged = tagFilter(req.query)
+  const filtering = req.query.has('tags')
   if (!refs)
     return listAll(
       'instances',
       pageOf(ctx.settings, req.query, [
-        ...[...ctx.store.instances.values()].map(view),
-        ...[...ctx.store.retained.values()].map((r) => retainedView(r, details))
+        ...[...ctx.store.instances.values()].filter((i) => tagged(i.tags)).map(view),
+        ...(filtering ? [] : [...ctx.store.retained.values()].map((r) => retainedView(r, details)))
       ])
     )
   return each(
@@ -498,6 +527,8 @@ function remove(ctx: Ctx, list: ReturnType<typeof deleteItem>[]): Res {
       return { uuid: kept.uuid, name: kept.name, previous_state: 'deleted' }
     }
     const previous = inst.state
+    // [N] docs delete-locks.mdx; the message and code as the official CLI's tests show them.
+    if (inst.delete_lock) throw new ItemError(14, LOCKED)
     if (inst.deleting) return { uuid: inst.uuid, name: inst.name, previous_state: previous }
     if (settings.deleteDelayMs > 0) {
       lingerThenDestroy(ctx, inst, () => retain(ctx, inst, it.dont_retain))
@@ -676,6 +707,7 @@ function need<T>(list: T[] | undefined, what: string): T[] {
 
 export function instanceRoutes(ctx: Ctx): Routes {
   return {
+    ...instanceUpdateRoutes(ctx),
     'POST /v1/instances': (req) => create(ctx, req),
     'GET /v1/instances': (req) => get(ctx, req, refsOf(req)),
     'DELETE /v1/instances': (req) =>

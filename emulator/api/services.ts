@@ -7,7 +7,8 @@ import {
   type Ctx,
   type Req,
   type Routes,
-  pageOf
+  pageOf,
+  refuseNewMembers
 } from '../context.js'
 import { each, items, listAll, perItem, type Res } from '../envelope.js'
 import {
@@ -20,6 +21,7 @@ import {
   serviceShape,
   takeDomains
 } from '../model.js'
+import { groupAutokill, noteOccupancy } from '../policies.js'
 import { ItemError } from '../state.js'
 import { arrayOf, BadRequest, int, object, objectName, type Ref } from '../validate.js'
 
@@ -29,7 +31,9 @@ const createShape = object(
     services: arrayOf(serviceShape, { min: 1, max: 253 }),
     domains: arrayOf(domainShape, { max: 253 }),
     soft_limit: int({ min: 1, max: 65535 }),
-    hard_limit: int({ min: 1, max: 65535 })
+    hard_limit: int({ min: 1, max: 65535 }),
+    // [N] model `CreateServiceGroupRequest.autokill`: deleted once empty this long.
+    autokill: groupAutokill
   },
   ['services']
 )
@@ -40,6 +44,7 @@ async function create(ctx: Ctx, req: Req): Promise<Res> {
     throw new BadRequest(
       'The request body must be one JSON object {name?, services: [...], domains?: [...], soft_limit?, hard_limit?}, not an array; create one service group per request'
     )
+  refuseNewMembers(ctx.settings, req.body, ['autokill'])
   const list = [createShape(req.body, '')]
   // Shape rules abort the whole request before any group is made.
   const checked = list.map((b, i) => ({
@@ -63,6 +68,10 @@ async function create(ctx: Ctx, req: Req): Promise<Res> {
           domains: takeDomains(ctx, planned),
           ...limits
         })
+        if (body.autokill?.time_ms) {
+          group.autokill_ms = body.autokill.time_ms
+          noteOccupancy(ctx, group)
+        }
         return groupView(ctx, group)
       })
     )

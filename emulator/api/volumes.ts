@@ -13,6 +13,7 @@ import {
 } from '../context.js'
 import { each, items, listAll, perItem, type Res } from '../envelope.js'
 import { attachRefusal, volumeView } from '../model.js'
+import { tagFilter, tagList } from '../policies.js'
 import { ItemError, now, randomAlnum, type InstanceRec, type VolumeRec } from '../state.js'
 import { BadRequest, bool, int, object, objectName, ref, str, type Ref } from '../validate.js'
 
@@ -21,7 +22,9 @@ const createShape = object(
     name: objectName,
     size_mb: int({ min: 1, max: 1048576 }),
     // [N] model `CreateVolumeRequest.access_mode`; `rwx` needs virtiofs, not modelled here.
-    access_mode: str({ oneOf: ['rwo', 'rox'] })
+    access_mode: str({ oneOf: ['rwo', 'rox'] }),
+    // [N] model `CreateVolumeRequest.tags`.
+    tags: tagList
   },
   ['size_mb']
 )
@@ -30,7 +33,7 @@ const detachOptions = { from: ref }
 const MOUNT_RE = /^(\/[ a-zA-Z0-9._-]*)+$/
 
 async function create(ctx: Ctx, req: Req): Promise<Res> {
-  refuseNewMembers(ctx.settings, req.body, ['access_mode'])
+  refuseNewMembers(ctx.settings, req.body, ['access_mode', 'tags'])
   const list = Array.isArray(req.body)
     ? req.body.map((b, i) => createShape(b, `[${i}]`))
     : [createShape(req.body, '')]
@@ -52,7 +55,8 @@ async function create(ctx: Ctx, req: Req): Promise<Res> {
           size_mb: body.size_mb!,
           attached_to: [],
           persistent: true,
-          access_mode: body.access_mode === 'rox' ? 'rox' : 'rwo'
+          access_mode: body.access_mode === 'rox' ? 'rox' : 'rwo',
+          tags: body.tags ?? []
         }
         store.volumes.set(vol.uuid, vol)
         return { uuid: vol.uuid, name: vol.name, state: 'available' }
@@ -65,10 +69,15 @@ async function create(ctx: Ctx, req: Req): Promise<Res> {
 function get(ctx: Ctx, req: Req, refs: Ref[] | undefined): Res {
   const view = (v: VolumeRec) =>
     wantsDetails(req) ? volumeView(ctx, v) : { uuid: v.uuid, name: v.name }
+  const tagged = tagFilter(req.query)
   if (!refs)
     return listAll(
       'volumes',
-      pageOf(ctx.settings, req.query, [...ctx.store.volumes.values()]).map(view)
+      pageOf(
+        ctx.settings,
+        req.query,
+        [...ctx.store.volumes.values()].filter((v) => tagged(v.tags))
+      ).map(view)
     )
   return each(
     'volumes',
