@@ -609,6 +609,12 @@ export class Emulator {
         case 'GET /_emulator/clock':
           return ok(this.clockView())
         case 'POST /_emulator/clock': {
+          // `to` sets the clock anywhere (a past one makes old objects); `advance_s` moves it on.
+          if (typeof body.to === 'string') {
+            const at = Date.parse(body.to)
+            if (Number.isNaN(at)) return requestError(400, "'to' must be an ISO 8601 time")
+            this.store.clockOffsetMs = at - Date.now()
+          }
           const ms =
             typeof body.advance_s === 'number'
               ? body.advance_s * 1000

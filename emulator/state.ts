@@ -299,7 +299,9 @@ export function generatedGroupName(): string {
   return `${pick(WORDS)}-${pick(ANIMALS)}-${randomAlnum(8)}`
 }
 
-export const now = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')
+/** An API timestamp: ISO 8601 in whole seconds. */
+export const stamp = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
+export const now = (): string => stamp(Date.now())
 
 export function digestOf(text: string): string {
   return `sha256:${createHash('sha256').update(text).digest('hex')}`

@@ -60,6 +60,29 @@ export interface Inputs {
   environment?: string
   /** sweep and delete only list what they would delete. */
   dryRun: boolean
+  /** `preview-ttl`: how long a preview lives after its last push, in ms (0: no expiry). */
+  previewTtlMs: number
+  /** `sweep-ttl`: sweep also deletes previews older than preview-ttl whose PR is open. */
+  sweepTtl: boolean
+  /** `protect`: [N] lock production instances against deletion once they are up. */
+  protect: boolean
+}
+
+/** The default `preview-ttl`: a week. */
+export const DEFAULT_PREVIEW_TTL = '7d'
+const TTL_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+/** Shorter would delete a preview while it is still being deployed. */
+const MIN_TTL_MS = 60_000
+/** The platform's schedules are calendar times; a year is far enough for any preview. */
+const MAX_TTL_MS = 366 * 86_400_000
+
+/** `30m`, `12h`, `3d` (or `90s`) in ms; `0` is off. Undefined: not a duration in range. */
+export function parseTtl(text: string): number | undefined {
+  if (text === '0') return 0
+  const m = /^(\d+)\s*([smhd])$/.exec(text.toLowerCase())
+  if (!m) return undefined
+  const ms = Number(m[1]) * TTL_UNITS[m[2]]
+  return ms >= MIN_TTL_MS && ms <= MAX_TTL_MS ? ms : undefined
 }
 
 /** Every problem with the inputs at once, each naming its field as the front end words it. */
@@ -124,6 +147,17 @@ export function readInputs(
       return fallback
     }
     return Number(v)
+  }
+
+  function ttl(): number {
+    const v = text('preview-ttl') || DEFAULT_PREVIEW_TTL
+    const ms = parseTtl(v)
+    if (ms !== undefined) return ms
+    bad(
+      'preview-ttl',
+      `"${v.slice(0, 40)}" is not a preview lifetime; give a number with s, m, h or d from 1 minute to 366 days (30m, 12h, 3d), or 0 for previews that never expire`
+    )
+    return parseTtl(DEFAULT_PREVIEW_TTL)!
   }
 
   function budget(v: string): Budget | undefined {
@@ -191,7 +225,10 @@ export function readInputs(
     githubToken: optional('github-token'),
     comment: flag('comment', true),
     dryRun: flag('dry-run', false),
-    environment: optional('environment')
+    environment: optional('environment'),
+    previewTtlMs: ttl(),
+    sweepTtl: flag('sweep-ttl', false),
+    protect: flag('protect', true)
   }
   // Where the API lives is input too: an unknown metro or a plain-http URL is bad usage.
   try {

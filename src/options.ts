@@ -42,6 +42,9 @@ export function engineOptions(inputs: Inputs, ctx: OptionsContext): EngineOption
     settleMs: settleMs(inputs, ctx.env),
     budget: inputs.runtimeBudget,
     dryRun: inputs.dryRun,
-    words: ctx.words
+    words: ctx.words,
+    previewTtlMs: inputs.previewTtlMs,
+    sweepTtl: inputs.sweepTtl,
+    protect: inputs.protect
   }
 }

@@ -41,6 +41,7 @@ import {
   ItemError,
   now,
   randomAlnum,
+  stamp,
   type InstanceRec,
   type RetainedRec,
   type ServiceGroupRec,
@@ -280,7 +281,8 @@ async function create(ctx: Ctx, req: Req): Promise<Res> {
       const inst: InstanceRec = {
         uuid: store.newUuid(),
         name,
-        created_at: now(),
+        // On the emulator's clock, so a test can make an instance that is days old.
+        created_at: stamp(store.clock()),
         state: 'stopped',
         image: pinned(image),
         memory_mb: memory,

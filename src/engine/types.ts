@@ -120,4 +120,19 @@ export interface EngineOptions {
   prState?: (pr: number) => Promise<'open' | 'closed' | 'unknown'>
   /** How the front end names the settings an error is about (action inputs, CLI flags). */
   words: Wording
+  /** How long a preview lives after its last push, in ms (0: never expires). */
+  previewTtlMs: number
+  /** sweep also deletes previews older than previewTtlMs whose PR is still open. */
+  sweepTtl: boolean
+  /** [N] Production instances are locked against deletion once proven up. */
+  protect: boolean
+  /** Where this run comes from, for the annotations every new instance carries. */
+  provenance?: Provenance
+}
+
+/** The commit, the CI run and the pull request a deploy comes from (what is known of them). */
+export interface Provenance {
+  commit?: string
+  runUrl?: string
+  prUrl?: string
 }

@@ -149,6 +149,15 @@ export class Category<T> extends Scope {
     return this.one('GET', uuid)
   }
 
+  /**
+   * [N] Every object carrying all of `tags`, filtered by the platform (`?tags=`, repeated as
+   * the JS SDK sends arrays) and paged like any listing. Callers check the tags again: the
+   * filter is the platform's, ownership is the caller's to prove.
+   */
+  tagged(tags: readonly string[]): Promise<ApiResult<T>> {
+    return this.batch('GET', '', undefined, { query: { tags } })
+  }
+
   delete(refs: readonly ObjectRef[]): Promise<ApiResult<T>> {
     return this.batch('DELETE', '', checkRefs(refs))
   }

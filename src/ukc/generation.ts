@@ -143,6 +143,12 @@ export interface Dialect {
    */
   readonly sharesReadOnlyVolumes: boolean
   /**
+   * [N] Whether instances and volumes take tags, instances annotations, calendar schedules and
+   * delete locks (PATCH), and service groups autokill (new-platform-primitives.md §1–3, §9).
+   * Classic has none of them: previews are found by name and marker, and expire only by sweep.
+   */
+  readonly policies: boolean
+  /**
    * The same waits in the deprecated millisecond members (`wait_timeout_ms`, `timeout_ms`), for
    * metros that refuse `timeout_s` (the official CLI's `timeouts.TryWithFallback`).
    */
@@ -184,6 +190,7 @@ const classic: Dialect = {
       ? `access_mode '${req.access_mode}' is a field of the new Unikraft Cloud platform; the classic API has no access modes and attaches a volume to one instance at a time, so drop access_mode`
       : undefined,
   sharesReadOnlyVolumes: false,
+  policies: false,
   legacy: {
     createInstance: (req) => ({ body: req }),
     start: (items) => ({ body: items }),
@@ -241,7 +248,8 @@ const newPlatform: Dialect = {
   },
   autoscaleClones: 'template',
   refuseVolume: () => undefined,
-  sharesReadOnlyVolumes: true
+  sharesReadOnlyVolumes: true,
+  policies: true
 }
 
 export function dialectOf(generation: ApiGeneration): Dialect {

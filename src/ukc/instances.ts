@@ -11,11 +11,13 @@ import type {
   Instance,
   InstanceLog,
   InstanceMetrics,
+  InstanceUpdate,
   LogItem,
   ObjectRef,
   StartItem,
   StateChange,
   StopItem,
+  UpdatedInstance,
   WaitItem
 } from './types.js'
 
@@ -252,6 +254,21 @@ export class InstancesApi extends Category<Instance> {
   /** The last 4 KiB (the API's default window); local scope takes no options. */
   logOne(uuid: string): Promise<ApiResult<InstanceLog>> {
     return this.one('GET', uuid, 'log')
+  }
+
+  /**
+   * [N] Metadata and policy (tags, annotations, delete_lock, schedules, autokill) of many
+   * instances in one `PATCH`, one answer per change in the order sent. Changes are not
+   * transactional: each answer says whether its change was made.
+   */
+  update(items: readonly InstanceUpdate[]): Promise<ApiResult<UpdatedInstance>> {
+    return this.batch('PATCH', '', checkRefs(items))
+  }
+
+  /** [N] Listed by tags; retained (deleted) instances are left out, as in a full listing. */
+  override async tagged(tags: readonly string[]): Promise<ApiResult<Instance>> {
+    const result = await super.tagged(tags)
+    return { ...result, items: result.items.filter((i) => !retained(i)) }
   }
 
   metrics(refs?: readonly ObjectRef[]): Promise<ApiResult<InstanceMetrics>> {

@@ -35,6 +35,8 @@ export interface NewServiceGroup {
   domains?: DomainSpec[]
   soft_limit?: number
   hard_limit?: number
+  /** [N] `POST /v1/services` only: the platform deletes the group once empty this long. */
+  autokill?: { time_ms: number }
 }
 
 export type VolumeMountSpec =
@@ -58,6 +60,34 @@ export interface CreateInstanceRequest {
   /** An existing group ({uuid} or {name}) or a new one that lives as long as the instance. */
   service_group?: ObjectRef | NewServiceGroup
   volumes?: VolumeMountSpec[]
+  /** [N] Platform-only labels: ≤ 16 of `[A-Za-z0-9-+_.:=]` (listings filter on them). */
+  tags?: string[]
+  /** [N] Key/value pairs that reach the guest (Kubernetes key syntax). */
+  annotations?: Record<string, string>
+  /** [N] Calendar operations the platform runs (a `delete` at a time: a TTL). */
+  schedules?: Schedule[]
+}
+
+/** [N] model `Schedule`: `when` in systemd calendar syntax, UTC; `next_at` only in answers. */
+export interface Schedule {
+  name: string
+  when: string
+  action: 'start' | 'stop' | 'delete' | 'exec'
+  args?: string[]
+  next_at?: string
+}
+
+/** [N] One change of `PATCH /v1/instances` (model UpdateInstancesRequestItem). */
+export type InstanceUpdate = ObjectRef & {
+  prop: 'tags' | 'annotations' | 'delete_lock' | 'schedules' | 'autokill'
+  op: 'set' | 'add' | 'del'
+  value?: unknown
+}
+
+/** [N] The answer to one change: which instance it was (model UpdateInstancesResponseUpdatedInstance). */
+export interface UpdatedInstance {
+  uuid: string
+  name: string
 }
 
 export interface DomainInfo {
@@ -99,6 +129,12 @@ export interface Instance {
   net_time_us?: number
   /** [N] A deleted instance the platform retains (state `deleted`) until then. */
   retained_until?: string
+  /** [N] only, as are the next three. */
+  tags?: string[]
+  annotations?: Record<string, string>
+  /** While true, every delete is refused (`Deletion protection enabled`). */
+  delete_lock?: boolean
+  schedules?: Schedule[]
 }
 
 export interface StartItem {
@@ -161,6 +197,8 @@ export interface ServiceGroup {
   services?: Required<ServiceSpec>[]
   domains?: DomainInfo[]
   instances?: { uuid: string; name: string }[]
+  /** [N] only. */
+  autokill?: { time_ms: number }
 }
 
 export interface CreateVolumeRequest {
@@ -168,6 +206,8 @@ export interface CreateVolumeRequest {
   size_mb: number
   /** [N] only: `rwo` (default) or `rox` (read-only by many). */
   access_mode?: 'rwo' | 'rox'
+  /** [N] only. */
+  tags?: string[]
 }
 
 export type VolumeState =
@@ -184,6 +224,8 @@ export interface Volume {
   persistent?: boolean
   /** [N] only. */
   access_mode?: 'rwo' | 'rox' | 'rwx'
+  /** [N] only. */
+  tags?: string[]
 }
 
 export interface AttachItem {

@@ -35,6 +35,9 @@ function options(over: Partial<EngineOptions> = {}): EngineOptions {
     healthCheckTimeoutMs: 5000,
     dryRun: false,
     words: PLAIN_WORDS,
+    previewTtlMs: 7 * 86_400_000,
+    sweepTtl: false,
+    protect: true,
     ...over
   }
 }
