@@ -80,7 +80,8 @@ function renderComment(key, result, ctx) {
             ? 'partly deployed'
             : 'failed at';
     const footer = `<sub>${word} ${sha}${run} · ukc-deploy</sub>\n`;
-    const top = `${head}${headline(result, ctx.pr)}\n\n${error}`;
+    const expiry = (0,summary/* expiryLine */.c$)(result);
+    const top = `${head}${headline(result, ctx.pr)}\n\n${error}${expiry ? `${expiry}\n\n` : ''}`;
     // The instances at fault first, then every row (at fault or not) in one table.
     const parts = [...failed.map(fault), ...instances.map(row)];
     const faults = failed.length;

@@ -5,7 +5,7 @@
  */
 import { earlyResult } from './engine/result.js'
 import { runEngine } from './engine/run.js'
-import type { EngineOptions, Logger, RunResult } from './engine/types.js'
+import type { EngineOptions, Logger, Provenance, RunResult } from './engine/types.js'
 import { FieldError, messageOf, type Wording } from './fields.js'
 import type { Inputs } from './inputs.js'
 import { engineOptions } from './options.js'
@@ -38,6 +38,8 @@ export interface Invocation {
   prState?: EngineOptions['prState']
   /** Masks a secret found in the spec (a certificate key) before anything is logged. */
   onSecret?: (value: string) => void
+  /** The commit, CI run and PR this deploy comes from, for the instances' annotations. */
+  provenance?: Provenance
 }
 
 export interface Invoked {
@@ -149,7 +151,8 @@ async function invokeEngine(inv: Invocation): Promise<Invoked> {
       }),
       prState: inv.prState,
       preview: inv.preview,
-      repository: inv.repository
+      repository: inv.repository,
+      provenance: inv.provenance ?? { commit: inv.env.GITHUB_SHA }
     }
     const client = new UkcClient({
       token: inputs.token,

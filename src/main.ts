@@ -230,7 +230,15 @@ export async function run(): Promise<void> {
       preview: pr ? { repository: repositoryOf(event), pr: pr.number } : undefined,
       repository: event.repository,
       prState: command === 'sweep' ? side?.prState() : undefined,
-      onSecret: (value) => core.setSecret(value)
+      onSecret: (value) => core.setSecret(value),
+      provenance: {
+        commit: pr?.headSha || event.sha,
+        runUrl: event.runUrl,
+        prUrl:
+          pr && event.repository
+            ? `${process.env.GITHUB_SERVER_URL || 'https://github.com'}/${event.repository}/pull/${pr.number}`
+            : undefined
+      }
     })
     if (policy.aroundRun) await side?.finish(result)
     await report(result, specError)

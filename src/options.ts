@@ -44,6 +44,10 @@ export function engineOptions(inputs: Inputs, ctx: OptionsContext): EngineOption
     dryRun: inputs.dryRun,
     words: ctx.words,
     previewTtlMs: inputs.previewTtlMs,
+    previewExpiresAt:
+      ctx.preview && inputs.previewTtlMs > 0
+        ? Math.ceil((ctx.startedAt + inputs.previewTtlMs) / 1000) * 1000
+        : undefined,
     sweepTtl: inputs.sweepTtl,
     protect: inputs.protect
   }

@@ -105,6 +105,9 @@ interface Flags {
   restartPolicy?: string
   secretEnvFile?: string
   dryRun: boolean
+  previewTtl?: string
+  sweepTtl: boolean
+  protect: boolean
   json: boolean
   summary?: string
   verbose: boolean
@@ -147,7 +150,10 @@ function inputReader(command: string, f: Flags, io: Io): (name: string) => strin
     'scale-to-zero': f.scaleToZero,
     'restart-policy': f.restartPolicy,
     'secret-env': secretEnv,
-    'dry-run': f.dryRun ? 'true' : 'false'
+    'dry-run': f.dryRun ? 'true' : 'false',
+    'preview-ttl': f.previewTtl,
+    'sweep-ttl': f.sweepTtl ? 'true' : 'false',
+    protect: f.protect === false ? 'false' : 'true'
   }
   return (name) => map[name] ?? ''
 }
@@ -392,6 +398,19 @@ const FLAGS: Record<string, Opt> = {
       'KEY=VALUE lines added to every instance env (or UKC_SECRET_ENV)'
     ),
   dryRun: (c) => c.option('--dry-run', 'only list what would be deleted', false),
+  protect: (c) =>
+    c.option(
+      '--no-protect',
+      'new platform: do not lock production instances against deletion once they are up'
+    ),
+  ttl: (c) =>
+    c
+      .option(
+        '--sweep-ttl',
+        'also delete previews older than --preview-ttl whose pull request is still open',
+        false
+      )
+      .option('--preview-ttl <duration>', 'how long a preview lives: 30m, 12h, 3d (default 7d)'),
   report: (c) =>
     c
       .option(
@@ -413,6 +432,7 @@ const USES: Record<(typeof COMMANDS)[number], string[]> = {
     'drain',
     'strategy',
     'rollout',
+    'protect',
     'failOn',
     'report'
   ],
@@ -422,7 +442,7 @@ const USES: Record<(typeof COMMANDS)[number], string[]> = {
   stop: ['spec', 'names', 'where', 'wait', 'drain', 'failOn', 'report'],
   delete: ['spec', 'names', 'where', 'drain', 'dryRun', 'failOn', 'report'],
   status: ['spec', 'names', 'where', 'failOn', 'report'],
-  sweep: ['where', 'drain', 'dryRun', 'failOn', 'report']
+  sweep: ['where', 'drain', 'dryRun', 'ttl', 'failOn', 'report']
 }
 
 const EXIT_CODES = `
@@ -436,6 +456,8 @@ const DEFAULT_FLAGS: Flags = {
   port: [],
   wait: true,
   dryRun: false,
+  sweepTtl: false,
+  protect: true,
   json: false,
   verbose: false
 }

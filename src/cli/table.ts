@@ -10,7 +10,7 @@ export function table(result: RunResult): string {
       KIND_LABEL[o.kind],
       o.name,
       actionOf(o),
-      o.state ?? '-',
+      `${o.state ?? '-'}${o.locked ? ' (locked)' : ''}`,
       o.fqdns[0] ? `https://${o.fqdns[0]}` : '-',
       o.uuid ?? '-'
     ])
@@ -23,6 +23,7 @@ export function table(result: RunResult): string {
   for (const o of result.objects.filter((x) => x.error))
     lines.push(`${o.action === 'failed' ? '✗' : '•'} ${KIND_LABEL[o.kind]} ${o.name}: ${o.error}`)
   for (const n of result.notes) lines.push(`• ${n}`)
+  if (result.expiresAt) lines.push(`• the preview expires at ${result.expiresAt}`)
   if (result.command === 'plan')
     for (const p of result.plan)
       lines.push(

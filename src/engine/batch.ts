@@ -14,6 +14,7 @@ import { attachLogTails, retireRefs, STILL_HELD, untilGone, waitBudgetMs, waitFo
 import { externalRefs } from '../spec/check.js'
 import { markerOf, PREVIEW_ENV, type PreviewOwner } from '../spec/preview.js'
 import { templateGroup } from './kinds/template.js'
+import { hasTags, previewTags, taggedPr } from './lifetime.js'
 import { DELETE_ORDER } from './order.js'
 import { key, teardown, type Doomed } from './teardown.js'
 import type { Kind } from './types.js'
@@ -158,7 +159,14 @@ async function deleteInstances(ctx: RunContext, targets: Target[]): Promise<void
   const { client, opts, log, progress } = ctx
   await log.group(`Deleting ${targets.length} instance(s)`, async () => {
     const refs = targets.map((t) => t.ref)
-    const gone = await retireRefs(client, refs, opts.drainTimeoutMs, opts.deadline)
+    // [N] The action's own delete of production unlocks what it deletes; a preview's never.
+    const gone = await retireRefs(
+      client,
+      refs,
+      opts.drainTimeoutMs,
+      opts.deadline,
+      () => !opts.preview
+    )
     // Deleted means gone: what lingers still holds its volumes and group, deleted next.
     const held = await untilGone(
       client,
@@ -214,7 +222,8 @@ export async function remove(
 ): Promise<void> {
   if (ctx.opts.dryRun) return planRemoval(ctx, spec, targets)
   const owner = ctx.opts.preview
-  await deleteInstances(ctx, owner ? await ownedTargets(ctx, targets, owner) : targets)
+  const all = owner ? await withTagged(ctx, targets, owner) : targets
+  await deleteInstances(ctx, owner ? await ownedTargets(ctx, all, owner) : all)
   if (!spec) return
   // Volumes the spec merely mounts belong to someone else.
   const { volumes } = externalRefs(spec)
@@ -223,6 +232,25 @@ export async function remove(
       `volume(s) ${volumes.map((v) => `'${v}'`).join(', ')} are mounted by the spec but not defined in it, so they were not deleted`
     )
   await deleteOwned(ctx, await specOwned(ctx.client, spec))
+}
+
+/**
+ * [N] A closing PR's preview is found by its tags too: instances of it the spec no longer
+ * names (a surge an interrupted rollout left, an instance dropped from the spec) go with it.
+ */
+async function withTagged(
+  { client }: RunContext,
+  targets: Target[],
+  owner: PreviewOwner
+): Promise<Target[]> {
+  if (!client.dialect.policies) return targets
+  const tags = previewTags(owner.repository, owner.pr)
+  const listed = await client.instances.tagged(tags)
+  const extra = listed.items
+    .filter((i) => i.ok && hasTags(i.value.tags, tags) && taggedPr(i.value.tags) === owner.pr)
+    .map((i) => i.value.name)
+    .filter((name) => !targets.some((t) => t.label === name))
+  return [...targets, ...extra.map((name) => ({ label: name, ref: { name } }))]
 }
 
 /**

@@ -11,9 +11,11 @@ import { applyInstances } from './kinds/instance.js'
 import { createGroups } from './kinds/service-group.js'
 import { makeTemplates, reportTemplates, retireTemplates } from './kinds/template.js'
 import { createVolumes, readVolumeStates } from './kinds/volume.js'
+import { classicTtlNotice, renewTtl } from './lifetime.js'
 import { observe } from './observe.js'
 import { attachLogTails } from './ops.js'
 import { planDeploy, planEntries } from './plan.js'
+import { classicProtectNotice, lockProduction } from './protect.js'
 
 export class DeployBlocked extends Error {
   constructor(readonly reasons: string[]) {
@@ -36,6 +38,8 @@ const PHASES: readonly Phase[] = [
   createVolumes,
   makeTemplates,
   applyInstances,
+  lockProduction,
+  renewTtl,
   configureAutoscale,
   retireTemplates,
   awaitIssuance,
@@ -103,5 +107,7 @@ export async function deploy(run: RunContext, spec: Spec): Promise<void> {
   const ctx: DeployContext = { ...run, spec, actual, plan, madeGroups: [] }
   reportFound(ctx)
   if (run.opts.command === 'plan') return reportPlan(ctx)
+  classicTtlNotice(ctx)
+  classicProtectNotice(ctx)
   for (const phase of PHASES) await phase(ctx)
 }

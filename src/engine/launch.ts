@@ -7,6 +7,7 @@ import type { Instance } from '../ukc/types.js'
 import type { RunContext } from './context.js'
 import { createRequest, safeCreate, type Created } from './create.js'
 import { probeAll } from './health.js'
+import { createExtras } from './lifetime.js'
 import type { LimiterStats } from '../ukc/limiter.js'
 import { crashedSoon, waitBudgetMs, waitFor } from './ops.js'
 import type { InstancePlan } from './kinds/instance.js'
@@ -53,10 +54,8 @@ function notRunningWhy(r: Launched): string | undefined {
  * trip, no polling. Instances a create did not wait for (adopted, or found by a lookup after a
  * lost answer) get one batched wait.
  */
-export async function launch(
-  { client, opts, log }: RunContext,
-  creates: Launch[]
-): Promise<Map<string, Launched>> {
+export async function launch(ctx: RunContext, creates: Launch[]): Promise<Map<string, Launched>> {
+  const { client, opts, log } = ctx
   const out = new Map<string, Launched>()
   if (creates.length === 0) return out
   const waiting = creates.some((c) => c.wait) ? ' and waiting until they run' : ''
@@ -65,7 +64,8 @@ export async function launch(
     const results = await Promise.all(
       creates.map((c) => {
         const waitMs = c.wait ? waitBudgetMs(opts.deadline) : 0
-        return safeCreate(client, createRequest(c.p.spec, c.p.digest, c.name, waitMs), log)
+        const req = createRequest(c.p.spec, c.p.digest, c.name, waitMs)
+        return safeCreate(client, { ...req, ...createExtras(ctx, c.p.spec.name) }, log)
       })
     )
     const pushback = pushedBack(before, client.transport.limiter.stats(), creates.length)

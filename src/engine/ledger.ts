@@ -62,6 +62,7 @@ export class Ledger {
       privateIp: inst.private_ip,
       bootTimeUs: inst.boot_time_us,
       netTimeUs: inst.net_time_us,
+      locked: inst.delete_lock === true ? true : undefined,
       detail:
         inst.scale_to_zero && inst.scale_to_zero.policy !== 'off'
           ? `scale to zero: ${inst.scale_to_zero.policy}${inst.scale_to_zero.stateful ? ', stateful' : ''}, ${inst.scale_to_zero.cooldown_time_ms ?? 1000} ms cooldown`
@@ -91,6 +92,8 @@ export interface Progress {
   ledger: Ledger
   plan: PlanEntry[]
   notes: string[]
+  /** [N] When the deployed preview expires (epoch ms), once its schedules are set. */
+  expiresAt?: number
 }
 
 export function newProgress(warn?: (message: string) => void): Progress {

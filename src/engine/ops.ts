@@ -6,6 +6,7 @@ import { decodeLog } from '../ukc/instances.js'
 import { describeStop } from '../ukc/stop.js'
 import type { InstanceState, ObjectRef } from '../ukc/types.js'
 import type { Ledger } from './ledger.js'
+import { lockedWords, unlock } from './protect.js'
 
 export interface Outcome {
   ok: boolean
@@ -80,7 +81,9 @@ export async function retireRefs(
   client: UkcClient,
   refs: ObjectRef[],
   drainMs: number,
-  deadline: number
+  deadline: number,
+  /** [N] Which of them are locked and this caller's to unlock first (protect.ts). */
+  unlocks: (ref: ObjectRef) => boolean = () => false
 ): Promise<Outcome[]> {
   const out: Outcome[] = new Array(refs.length)
   if (refs.length === 0) return out
@@ -103,13 +106,18 @@ export async function retireRefs(
       deadline
     )
   }
+  await unlock(client, live.map((l) => l.ref).filter(unlocks))
   const del = await client.instances.delete(live.map((l) => l.ref))
   live.forEach(({ i }, k) => {
     const item = del.items[k]
     if (item?.ok)
       out[i] = { ok: true, state: 'deleted', uuid: item.value.uuid, name: item.value.name }
     else if (item?.code === ErrorCode.NotFound) out[i] = { ok: true, state: 'absent' }
-    else out[i] = { ok: false, error: `delete failed: ${item ? describeItem(item) : 'no answer'}` }
+    else
+      out[i] = {
+        ok: false,
+        error: `delete ${lockedWords(item?.message) ? `refused: ${lockedWords(item?.message)}` : `failed: ${item ? describeItem(item) : 'no answer'}`}`
+      }
   })
   return out
 }
@@ -118,9 +126,13 @@ export function retire(
   client: UkcClient,
   names: string[],
   drainMs: number,
-  deadline: number
+  deadline: number,
+  /** [N] The names among them to unlock first. */
+  unlocked: ReadonlySet<string> = new Set()
 ): Promise<Map<string, Outcome>> {
-  return byNames(names, (refs) => retireRefs(client, refs, drainMs, deadline))
+  return byNames(names, (refs) =>
+    retireRefs(client, refs, drainMs, deadline, (ref) => unlocked.has(ref.name ?? ''))
+  )
 }
 
 const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
@@ -171,9 +183,10 @@ export async function retireForReuse(
   client: UkcClient,
   names: string[],
   drainMs: number,
-  deadline: number
+  deadline: number,
+  unlocked: ReadonlySet<string> = new Set()
 ): Promise<Map<string, Outcome>> {
-  const retired = await retire(client, names, drainMs, deadline)
+  const retired = await retire(client, names, drainMs, deadline, unlocked)
   const held = await untilNamesFree(
     client,
     names.filter((n) => retired.get(n)?.ok),

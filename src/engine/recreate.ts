@@ -14,6 +14,7 @@ import type { DeployContext } from './context.js'
 import type { InstancePlan } from './kinds/instance.js'
 import { fqdnOf, launch, proveUp, type Launched } from './launch.js'
 import { logTails, retireForReuse } from './ops.js'
+import { lockedOf } from './protect.js'
 
 /** How long restoring the previous version may run past the deadline: boot, settle, a check. */
 const RESTORE_WINDOW_MS = 30000
@@ -67,7 +68,8 @@ export async function retireForRecreate(
       client,
       plans.map((p) => p.name),
       opts.drainTimeoutMs,
-      opts.deadline
+      opts.deadline,
+      lockedOf(plans)
     )
     return plans.map((plan) => {
       const outcome = retired.get(plan.name)

@@ -81,7 +81,10 @@ export function runResult(
     ...(error !== undefined ? { error } : {}),
     objects,
     plan: progress.plan,
-    notes: progress.notes
+    notes: progress.notes,
+    ...(progress.expiresAt !== undefined
+      ? { expiresAt: new Date(progress.expiresAt).toISOString().replace(/\.\d{3}Z$/, 'Z') }
+      : {})
   }
 }
 

@@ -11,6 +11,7 @@ import { createRequest } from './create.js'
 import type { InstancePlan } from './kinds/instance.js'
 import { fqdnOf, launch, proveUp, type Launch, type Launched } from './launch.js'
 import { logTails, retire, retireForReuse, waitFor } from './ops.js'
+import { lockedOf } from './protect.js'
 import { failedWords } from './runtime.js'
 
 const SURGE_SUFFIX = /-surge-[0-9a-f]{7}$/
@@ -91,7 +92,8 @@ async function retireOld(ctx: DeployContext, ready: Rollout[]): Promise<Rollout[
     ctx.client,
     names,
     ctx.opts.drainTimeoutMs,
-    ctx.opts.deadline
+    ctx.opts.deadline,
+    lockedOf(ready.map((r) => r.plan))
   )
   return ready.filter((r) => {
     const outcome = retired.get(r.plan.name)

@@ -65,7 +65,9 @@ async function rollback({ client, opts, log, progress }: RunContext): Promise<vo
       template: names('template'),
       certificate: names('certificate')
     }
-    const gone = await teardown(client, doomed, 0, deadline)
+    // What this run locked (protect) it unlocks to take back.
+    const locked = new Set(created.filter((o) => o.locked).map((o) => o.name))
+    const gone = await teardown(client, doomed, 0, deadline, locked)
     for (const o of created) {
       if (!gone.get(key(o.kind, o.name))?.ok) {
         progress.notes.push(

@@ -1,15 +1,20 @@
 /**
- * `sweep`, for a scheduled workflow: previews whose pull request is closed are deleted in
- * batch, in the delete order of order.ts (autoscale, instances, [N] templates, volumes,
- * service groups).
- * Only what this repository's previews provably made is touched: names with this
- * repository's `-pr<N>-<owner tag>` suffix, and of instances only those whose PREVIEW_ENV
- * marker names this repository and that PR. A PR whose state GitHub cannot tell is left alone.
+ * `sweep`, for a scheduled workflow: previews whose pull request is closed (and with
+ * `sweep-ttl`, open ones older than `preview-ttl`) are deleted in batch, in the delete order
+ * of order.ts (autoscale, instances, [N] templates, volumes, service groups).
+ * Only what this repository's previews provably made is touched: [N] instances and volumes
+ * that carry this repository's tags (lifetime.ts); service groups and templates, and on
+ * classic everything, by names with this repository's `-pr<N>-<owner tag>` suffix, instances
+ * and templates only when their PREVIEW_ENV marker names this repository and that PR. A PR
+ * whose state GitHub cannot tell is left alone. Nothing is ever unlocked: a locked object is
+ * a failed row that says so.
  */
 import { FieldError } from '../fields.js'
 import { markerOf, previewPr, PREVIEW_ENV } from '../spec/preview.js'
 import type { RunContext } from './context.js'
+import type { Instance } from '../ukc/types.js'
 import { templateGroup } from './kinds/template.js'
+import { describeTtl, hasTags, previewTags, taggedPr, ttlOf } from './lifetime.js'
 import { key, teardown } from './teardown.js'
 import type { Kind } from './types.js'
 
@@ -18,24 +23,51 @@ interface Found {
   name: string
   uuid: string
   pr: number
+  /** Instances: when made, and [N] when their own delete schedule falls due (sweep-ttl). */
+  createdAt?: string
+  ttlAt?: string
 }
 
-type Listed = { ok: boolean; value: { name: string; uuid: string; env?: Record<string, string> } }
+type Listed = {
+  ok: boolean
+  value: {
+    name: string
+    uuid: string
+    env?: Record<string, string>
+    tags?: string[]
+    created_at?: string
+  }
+}
 
-/** This repository's preview objects, by name; instances also by their marker. */
+/**
+ * This repository's preview objects. [N] Instances and volumes carry tags: one `?tags=`
+ * listing each finds them, the tags checked again here and the PR read from them; service
+ * groups (which take no tags) and templates are found by name. [C] Everything by name, and
+ * instances also by their marker.
+ */
 async function findPreviews(
   { client, progress }: RunContext,
   repository: string
 ): Promise<Found[]> {
   const templated = client.dialect.autoscaleClones === 'template'
+  const tagged = client.dialect.policies
+  const tags = previewTags(repository)
+  const none = Promise.resolve({ items: [] as Listed[] })
   const [instances, groups, volumes, templates] = await Promise.all([
-    client.instances.get(),
+    tagged ? client.instances.tagged(tags) : client.instances.get(),
     client.services.get(),
-    client.volumes.get(),
-    templated ? client.templates.get() : Promise.resolve({ items: [] as Listed[] })
+    tagged ? client.volumes.tagged(tags) : client.volumes.get(),
+    templated ? client.templates.get() : none
   ])
   const found: Found[] = []
-  const add = (kind: Kind, items: Listed[]): void => {
+  const byTags = (kind: Kind, items: Listed[]): void => {
+    for (const i of items) {
+      const pr = i.ok && hasTags(i.value.tags, tags) ? taggedPr(i.value.tags) : undefined
+      if (pr === undefined) continue
+      found.push({ kind, name: i.value.name, uuid: i.value.uuid, pr, ...ages(i.value) })
+    }
+  }
+  const byName = (kind: Kind, items: Listed[]): void => {
     for (const i of items) {
       // [N] A template is named after its group: `<group>-tpl-<hash>`.
       const base = kind === 'template' ? templateGroup(i.value.name) : i.value.name
@@ -48,14 +80,40 @@ async function findPreviews(
         )
         continue
       }
-      found.push({ kind, name: i.value.name, uuid: i.value.uuid, pr })
+      found.push({ kind, name: i.value.name, uuid: i.value.uuid, pr, ...ages(i.value) })
     }
   }
-  add('instance', instances.items)
-  add('service_group', groups.items)
-  add('volume', volumes.items)
-  add('template', templates.items as Listed[])
+  ;(tagged ? byTags : byName)('instance', instances.items)
+  byName('service_group', groups.items)
+  ;(tagged ? byTags : byName)('volume', volumes.items)
+  byName('template', templates.items as Listed[])
   return found
+}
+
+const ages = (v: Listed['value']): Pick<Found, 'createdAt' | 'ttlAt'> => ({
+  createdAt: v.created_at,
+  ttlAt: ttlOf(v as Instance)
+})
+
+/**
+ * sweep-ttl: the open PRs whose preview is older than preview-ttl — its newest instance made
+ * that long ago. [N] A preview whose instances carry their own delete schedule is the
+ * platform's to expire (a push renews it without a new instance), so it is not judged here.
+ */
+function expiredPrs(found: Found[], ttlMs: number, now = Date.now()): Map<number, string> {
+  const out = new Map<number, string>()
+  const instances = found.filter((f) => f.kind === 'instance')
+  for (const pr of new Set(instances.map((f) => f.pr))) {
+    const mine = instances.filter((f) => f.pr === pr)
+    if (mine.some((f) => f.ttlAt !== undefined)) continue
+    const newest = Math.max(...mine.map((f) => Date.parse(f.createdAt ?? '') || now))
+    if (now - newest > ttlMs)
+      out.set(
+        pr,
+        `its preview is older than preview-ttl ${describeTtl(ttlMs)} (last deployed ${new Date(newest).toISOString().slice(0, 16).replace('T', ' ')} UTC)`
+      )
+  }
+  return out
 }
 
 /** The ones whose pull request GitHub says is closed; a PR it cannot tell about is left alone. */
@@ -71,13 +129,22 @@ async function ofClosedPrs(
   )
   for (const n of prs.filter((p) => states.get(p) === 'unknown'))
     progress.notes.push(`PR #${n}: GitHub could not tell its state, so its preview was left alone`)
-  const doomed = found.filter((f) => states.get(f.pr) === 'closed')
+  const expired =
+    opts.sweepTtl && opts.previewTtlMs > 0
+      ? expiredPrs(
+          found.filter((f) => states.get(f.pr) === 'open'),
+          opts.previewTtlMs
+        )
+      : new Map<number, string>()
+  const doomed = found.filter((f) => states.get(f.pr) === 'closed' || expired.has(f.pr))
   for (const f of doomed) {
     progress.plan.push({
       kind: f.kind,
       name: f.name,
       action: 'delete',
-      reason: `PR #${f.pr} is closed`
+      reason: expired.has(f.pr)
+        ? `PR #${f.pr} is open, but ${expired.get(f.pr)}`
+        : `PR #${f.pr} is closed`
     })
     progress.ledger.set(f.kind, f.name, {
       uuid: f.uuid,
@@ -101,7 +168,7 @@ export async function sweep(ctx: RunContext): Promise<void> {
   if (opts.dryRun || doomed.length === 0) return
   const names = (kind: Kind): string[] => doomed.filter((f) => f.kind === kind).map((f) => f.name)
   const prs = new Set(doomed.map((f) => f.pr)).size
-  await log.group(`Deleting the previews of ${prs} closed pull request(s)`, async () => {
+  await log.group(`Deleting the previews of ${prs} pull request(s)`, async () => {
     const gone = await teardown(
       client,
       {

@@ -37,7 +37,9 @@ export async function teardown(
   client: UkcClient,
   doomed: Doomed,
   drainMs: number,
-  deadline: number
+  deadline: number,
+  /** [N] Instances among them this caller locked and unlocks first (a rollback's own). */
+  unlocked: ReadonlySet<string> = new Set()
 ): Promise<Map<string, Outcome>> {
   const out = new Map<string, Outcome>()
   const del: Record<
@@ -56,7 +58,7 @@ export async function teardown(
     // An instance counts as deleted once it is gone: a delete may answer while the platform
     // still holds it, and with it the volumes and group that are deleted next.
     if (kind === 'instance') {
-      for (const [name, o] of await retireForReuse(client, names, drainMs, deadline))
+      for (const [name, o] of await retireForReuse(client, names, drainMs, deadline, unlocked))
         out.set(key(kind, name), o)
     } else outcomes(kind, names, await del[kind](names.map((name) => ({ name }))), out)
   }

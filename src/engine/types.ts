@@ -62,6 +62,8 @@ export interface ObjectResult {
   comparedWith?: string
   /** The end of the console log of an instance that failed to start. */
   logTail?: string
+  /** [N] Locked against deletion (`delete_lock`): only the action's own rollout or delete unlocks it. */
+  locked?: boolean
   /** Not this run's (another preview's, left alone): its console is never read or shown. */
   foreign?: boolean
   /** For `plan`: what deploy would do to it (`create`, `replace (rolling)`, `unchanged`, ...). */
@@ -89,6 +91,8 @@ export interface RunResult {
   notes: string[]
   /** A `delete --dry-run`: nothing was deleted, the plan says what would be. */
   dryRun?: boolean
+  /** [N] When the preview this run deployed expires (ISO 8601), renewed by every push. */
+  expiresAt?: string
 }
 
 export interface EngineOptions {
@@ -122,6 +126,8 @@ export interface EngineOptions {
   words: Wording
   /** How long a preview lives after its last push, in ms (0: never expires). */
   previewTtlMs: number
+  /** When this run's preview expires (epoch ms, whole seconds; from the run's start + TTL). */
+  previewExpiresAt?: number
   /** sweep also deletes previews older than previewTtlMs whose PR is still open. */
   sweepTtl: boolean
   /** [N] Production instances are locked against deletion once proven up. */

@@ -4,7 +4,7 @@
  */
 import type { ObjectResult, RunResult } from '../engine/types.js'
 import { publicUrls } from '../report/outputs.js'
-import { cell, consoleBlock, runtimeCell } from '../report/summary.js'
+import { cell, consoleBlock, expiryLine, runtimeCell } from '../report/summary.js'
 import type { GitHubRest } from './rest.js'
 
 /** GitHub refuses comment bodies over 65536 characters. */
@@ -88,7 +88,8 @@ export function renderComment(key: string, result: RunResult, ctx: CommentContex
         ? 'partly deployed'
         : 'failed at'
   const footer = `<sub>${word} ${sha}${run} · ukc-deploy</sub>\n`
-  const top = `${head}${headline(result, ctx.pr)}\n\n${error}`
+  const expiry = expiryLine(result)
+  const top = `${head}${headline(result, ctx.pr)}\n\n${error}${expiry ? `${expiry}\n\n` : ''}`
   // The instances at fault first, then every row (at fault or not) in one table.
   const parts = [...failed.map(fault), ...instances.map(row)]
   const faults = failed.length

@@ -75,6 +75,7 @@ export function outputsOf(result: RunResult): Outputs {
           'private-ip': o.privateIp ?? '',
           error: o.error ?? '',
           ...(o.rolledBack ? { 'rolled-back': true } : {}),
+          ...(o.locked ? { locked: true } : {}),
           ...figures(o)
         }))
     ),

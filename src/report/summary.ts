@@ -145,7 +145,9 @@ function table(kind: ObjectResult['kind'], rows: ObjectResult[]): string {
         : ['| Name | Action | State | UUID | Error |', '|---|---|---|---|---|']
   for (const r of rows) {
     const err = r.error ? `❌ ${cell(r.error)}` : ''
-    const state = r.detail ? `${cell(r.state)} · ${cell(r.detail)}` : cell(r.state)
+    const state = [cell(r.state), r.locked ? '🔒 locked' : '', r.detail ? cell(r.detail) : '']
+      .filter((part) => part !== '')
+      .join(' · ')
     if (kind === 'instance')
       lines.push(
         `| ${cell(r.name)} | ${actionOf(r)} | ${state} | ${r.fqdns[0] ? link(r.fqdns[0]) : ''} | ${uuidCell(r.uuid)} | ${runtimeCell(r)} | ${err} |`
@@ -160,6 +162,13 @@ function table(kind: ObjectResult['kind'], rows: ObjectResult[]): string {
   return lines.join('\n')
 }
 
+/** [N] When a preview goes by itself, and that pushes keep it (lifetime.ts). */
+export function expiryLine(result: RunResult): string | undefined {
+  if (!result.expiresAt) return undefined
+  const at = result.expiresAt.slice(0, 16).replace('T', ' ')
+  return `⏳ This preview expires at ${at} UTC (preview-ttl); every push renews it, and closing the pull request deletes it at once.`
+}
+
 export function summaryMarkdown(result: RunResult, context: { title?: string } = {}): string {
   const out: string[] = []
   out.push(
@@ -170,6 +179,8 @@ export function summaryMarkdown(result: RunResult, context: { title?: string } =
   if (result.error) out.push(`> **Error:** ${result.error.split('\n').map(cell).join('<br>\n> ')}`)
   const t = result.command === 'plan' ? planHeadline(result.plan) : totals(result.objects)
   if (t) out.push(t)
+  const expiry = expiryLine(result)
+  if (expiry) out.push(expiry)
   for (const kind of CREATE_ORDER) {
     const rows = result.objects.filter((o) => o.kind === kind)
     if (rows.length > 0) out.push(`#### ${KIND_TITLE[kind]}\n\n${table(kind, rows)}`)

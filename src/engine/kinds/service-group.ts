@@ -4,6 +4,7 @@
  */
 import type { ServiceGroupSpec, Spec } from '../../spec/schema.js'
 import type { NewServiceGroup, ServiceGroup } from '../../ukc/types.js'
+import { expiryOf, GROUP_AUTOKILL_MS } from '../lifetime.js'
 import type { DeployContext } from '../context.js'
 import { createNamed } from '../create.js'
 import { byName, type Actual } from '../observe.js'
@@ -44,9 +45,13 @@ export function planGroups(spec: Spec, actual: Actual): GroupPlan[] {
   })
 }
 
-/** The create body: the spec's group, domains naming their certificates. */
-function createBody(g: ServiceGroupSpec): NewServiceGroup & { name: string } {
+/**
+ * The create body: the spec's group, domains naming their certificates; [N] a preview's with
+ * an autokill, so the platform deletes it once its instances expired (lifetime.ts).
+ */
+function createBody(g: ServiceGroupSpec, expires: boolean): NewServiceGroup & { name: string } {
   return {
+    ...(expires ? { autokill: { time_ms: GROUP_AUTOKILL_MS } } : {}),
     name: g.name,
     services: g.services,
     ...(g.domains.length > 0
@@ -83,7 +88,7 @@ export async function createGroups(ctx: DeployContext): Promise<void> {
   if (usable.length === 0) return
   const made = await log.group(`Creating ${usable.length} service group(s)`, () =>
     createNamed(
-      usable.map(createBody),
+      usable.map((g) => createBody(g, expiryOf(ctx.opts, client) !== undefined)),
       (g) => g.name,
       (group) => client.services.create(group),
       async (names) =>

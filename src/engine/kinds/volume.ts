@@ -3,6 +3,7 @@
  * differs from the spec is noted, never changed.
  */
 import type { AccessMode, Spec } from '../../spec/schema.js'
+import { ownTags } from '../lifetime.js'
 import type { DeployContext } from '../context.js'
 import { createNamed } from '../create.js'
 import { byName, type Actual } from '../observe.js'
@@ -39,7 +40,8 @@ export function planVolumes(spec: Spec, actual: Actual): VolumePlan[] {
 }
 
 /** Phase: the new volumes, one create each (what the classic SDK sends), all at once. */
-export async function createVolumes({ client, plan, log, progress }: DeployContext): Promise<void> {
+export async function createVolumes(ctx: DeployContext): Promise<void> {
+  const { client, plan, log, progress } = ctx
   const { ledger, notes } = progress
   const wanted = plan.volumes.filter((v) => v.action === 'create')
   if (wanted.length === 0) return
@@ -48,7 +50,9 @@ export async function createVolumes({ client, plan, log, progress }: DeployConte
       wanted.map((v) => ({
         name: v.name,
         size_mb: v.sizeMb,
-        ...(v.accessMode ? { access_mode: v.accessMode } : {})
+        ...(v.accessMode ? { access_mode: v.accessMode } : {}),
+        // [N] Owned by tags like the instances (lifetime.ts); sweep finds them by them.
+        ...(client.dialect.policies ? { tags: ownTags(ctx.opts, v.name) } : {})
       })),
       (v) => v.name,
       (volume) => client.volumes.create(volume),

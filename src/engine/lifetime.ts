@@ -1,0 +1,151 @@
+/**
+ * [N] What the new platform keeps on what the action makes, so that previews clean up after
+ * themselves and every object says where it came from (new-platform-primitives.md §1, §2, §7,
+ * §11): tags that prove ownership to a `?tags=` listing, annotations with the commit, run and
+ * pull request (they reach the guest), and on previews a `delete` schedule at the end of
+ * `preview-ttl`, renewed by every push with one batched PATCH, and an autokill on their
+ * service groups so a group goes once its instances have. Classic has none of it: a preview
+ * there lives until its PR closes or a scheduled sweep finds it (sweep.ts).
+ */
+import { ownerTag, previewSuffix } from '../spec/preview.js'
+import { describeItem } from '../ukc/envelope.js'
+import type { CreateInstanceRequest, Instance, Schedule } from '../ukc/types.js'
+import type { DeployContext, RunContext } from './context.js'
+import type { EngineOptions } from './types.js'
+
+/** On everything the action makes. */
+export const OWN_TAG = 'ukc-deploy'
+/** The name of the preview's delete schedule; only this one is ever set or renewed. */
+export const TTL_SCHEDULE = 'ukc-deploy-ttl'
+/**
+ * How long an empty preview service group waits before the platform deletes it: long enough
+ * that a recreate, which empties it for seconds, never loses it.
+ */
+export const GROUP_AUTOKILL_MS = 3_600_000
+
+export const ownerTagOf = (repository: string): string => `${OWN_TAG}.owner=${ownerTag(repository)}`
+export const prTagOf = (pr: number): string => `${OWN_TAG}.pr=${pr}`
+
+/** The tags a preview listing asks for: this repository's, and of one PR when given. */
+export function previewTags(repository: string, pr?: number): string[] {
+  return [OWN_TAG, ownerTagOf(repository), ...(pr !== undefined ? [prTagOf(pr)] : [])]
+}
+
+/** The PR a tagged object is a preview of, read from its tags (undefined: none). */
+export function taggedPr(tags: readonly string[] | undefined): number | undefined {
+  const tag = tags?.find((t) => t.startsWith(`${OWN_TAG}.pr=`))
+  const n = tag ? Number(tag.slice(OWN_TAG.length + 4)) : NaN
+  return Number.isInteger(n) && n > 0 ? n : undefined
+}
+
+/** Whether an object carries every one of the tags (the listing's filter, checked again here). */
+export const hasTags = (have: readonly string[] | undefined, want: readonly string[]): boolean =>
+  want.every((t) => have?.includes(t) ?? false)
+
+/** The spec's own name for an object, without the preview suffix. */
+function specNameOf(name: string, opts: EngineOptions): string {
+  const suffix = opts.preview ? previewSuffix(opts.preview) : ''
+  return suffix && name.endsWith(suffix) ? name.slice(0, -suffix.length) : name
+}
+
+/** `ukc-deploy`, the owner tag, the PR for a preview, and the name in the spec. */
+export function ownTags(opts: EngineOptions, specName: string): string[] {
+  const repository = opts.preview?.repository ?? opts.repository
+  return [
+    OWN_TAG,
+    ...(repository ? [ownerTagOf(repository)] : []),
+    ...(opts.preview ? [prTagOf(opts.preview.pr)] : []),
+    `${OWN_TAG}.spec=${specNameOf(specName, opts)}`
+  ]
+}
+
+/** `YYYY-MM-DD HH:MM:SS` in UTC: the one-point-in-time form of the calendar syntax. */
+export function calendarTime(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ')
+}
+
+/** When this run's previews expire (epoch ms), on a platform that runs schedules. */
+export const expiryOf = (opts: EngineOptions, client: RunContext['client']): number | undefined =>
+  opts.preview && client.dialect.policies ? opts.previewExpiresAt : undefined
+
+const ttlSchedule = (at: number): Schedule => ({
+  name: TTL_SCHEDULE,
+  action: 'delete',
+  when: calendarTime(at)
+})
+
+/** Tags, annotations and, on a preview, its delete schedule: what every create carries. */
+export function createExtras(
+  { client, opts }: RunContext,
+  specName: string
+): Partial<CreateInstanceRequest> {
+  if (!client.dialect.policies) return {}
+  const p = opts.provenance ?? {}
+  const annotations: Record<string, string> = {}
+  if (p.commit) annotations[`${OWN_TAG}/commit`] = p.commit
+  if (p.runUrl) annotations[`${OWN_TAG}/run`] = p.runUrl
+  if (p.prUrl) annotations[`${OWN_TAG}/pull-request`] = p.prUrl
+  const at = expiryOf(opts, client)
+  return {
+    tags: ownTags(opts, specName),
+    ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+    ...(at !== undefined ? { schedules: [ttlSchedule(at)] } : {})
+  }
+}
+
+/** When an instance's own TTL schedule falls due, as the platform reports it. */
+export function ttlOf(inst: Instance | undefined): string | undefined {
+  const s = inst?.schedules?.find((x) => x.name === TTL_SCHEDULE)
+  return s?.next_at ?? s?.when
+}
+
+/**
+ * Phase: every preview instance this run did not make itself (kept, started, or still serving
+ * after a failed rollout) gets its delete schedule moved to the new expiry — one PATCH for
+ * all, no re-create. What was made this run carries it from its create.
+ */
+export async function renewTtl(ctx: DeployContext): Promise<void> {
+  const { client, opts, log, progress } = ctx
+  const at = expiryOf(opts, client)
+  if (at === undefined) return
+  progress.expiresAt = at
+  const kept = ctx.plan.instances
+    .map((p) => progress.ledger.get('instance', p.name))
+    .filter(
+      (o) =>
+        o?.uuid && !o.createdByRun && !o.foreign && o.state !== 'deleted' && o.state !== 'absent'
+    )
+    .map((o) => o!.name)
+  if (kept.length === 0) return
+  const r = await client.instances.update(
+    kept.map((name) => ({ name, prop: 'schedules', op: 'set', value: [ttlSchedule(at)] }))
+  )
+  const failed = kept.filter((_, i) => !r.items[i]?.ok)
+  log.info(
+    `preview-ttl: ${kept.length - failed.length} kept instance(s) now expire at ${calendarTime(at)} UTC`
+  )
+  for (const [i, name] of kept.entries())
+    if (!r.items[i]?.ok)
+      progress.notes.push(
+        `instance '${name}': its expiry could not be renewed (${r.items[i] ? describeItem(r.items[i]) : 'no answer'}); it keeps the one it had`
+      )
+}
+
+/** [C] Said once per preview run: classic has no schedules, so nothing expires by itself. */
+export function classicTtlNotice({ client, opts, progress }: RunContext): void {
+  if (!opts.preview || opts.previewTtlMs <= 0 || client.dialect.policies) return
+  progress.notes.push(
+    `preview-ttl: the classic API has no schedules, so this preview does not expire by itself; it is deleted when the pull request closes, or by a scheduled sweep (command: sweep with sweep-ttl: true) once it is older than ${describeTtl(opts.previewTtlMs)}`
+  )
+}
+
+/** `7d`, `12h`, `30m`, `90s`: the largest whole unit. */
+export function describeTtl(ms: number): string {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000]
+  ] as const)
+    if (ms % size === 0) return `${ms / size}${unit}`
+  return `${Math.round(ms / 1000)}s`
+}
