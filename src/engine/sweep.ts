@@ -60,10 +60,19 @@ async function findPreviews(
     templated ? client.templates.get() : none
   ])
   const found: Found[] = []
+  /** Instances and templates also prove it by their marker: tags or a name alone can be copied. */
+  const marked = (kind: Kind, i: Listed, pr: number, looks: string): boolean => {
+    if (kind !== 'instance' && kind !== 'template') return true
+    if (i.value.env?.[PREVIEW_ENV] === markerOf({ repository, pr })) return true
+    progress.notes.push(
+      `${kind} '${i.value.name}' was left alone: its ${looks} a preview of #${pr}, but its ${PREVIEW_ENV} does not name this repository and PR`
+    )
+    return false
+  }
   const byTags = (kind: Kind, items: Listed[]): void => {
     for (const i of items) {
       const pr = i.ok && hasTags(i.value.tags, tags) ? taggedPr(i.value.tags) : undefined
-      if (pr === undefined) continue
+      if (pr === undefined || !marked(kind, i, pr, 'tags say it is')) continue
       found.push({ kind, name: i.value.name, uuid: i.value.uuid, pr, ...ages(i.value) })
     }
   }
@@ -72,14 +81,7 @@ async function findPreviews(
       // [N] A template is named after its group: `<group>-tpl-<hash>`.
       const base = kind === 'template' ? templateGroup(i.value.name) : i.value.name
       const pr = i.ok && base !== undefined ? previewPr(base, repository) : undefined
-      if (pr === undefined) continue
-      const marked = kind === 'instance' || kind === 'template'
-      if (marked && i.value.env?.[PREVIEW_ENV] !== markerOf({ repository, pr })) {
-        progress.notes.push(
-          `${kind} '${i.value.name}' was left alone: its name looks like a preview of #${pr}, but its ${PREVIEW_ENV} does not name this repository and PR`
-        )
-        continue
-      }
+      if (pr === undefined || !marked(kind, i, pr, 'name looks like')) continue
       found.push({ kind, name: i.value.name, uuid: i.value.uuid, pr, ...ages(i.value) })
     }
   }

@@ -31,7 +31,7 @@ describe('ukc-deploy', () => {
     expect(r.stdout).toMatch(/^KIND\s+NAME\s+ACTION\s+STATE\s+URL\s+UUID$/m)
     expect(r.stdout).toMatch(
       new RegExp(
-        `^instance\\s+api\\s+created\\s+running\\s+https://\\S+\\.${METRO_DOMAIN.replace(/\./g, '\\.')}\\s+[0-9a-f-]{36}$`,
+        `^instance\\s+api\\s+created\\s+running(?: \\(locked\\))?\\s+https://\\S+\\.${METRO_DOMAIN.replace(/\./g, '\\.')}\\s+[0-9a-f-]{36}$`,
         'm'
       )
     )
@@ -156,7 +156,13 @@ describe('ukc-deploy sweep', () => {
       await api.call('POST', '/instances', {
         name: owned,
         image: 'nginx:latest',
-        env: { UKC_DEPLOY_PREVIEW: 'acme/widget#5' }
+        env: { UKC_DEPLOY_PREVIEW: 'acme/widget#5' },
+        // [N] as the action makes it: tagged (sweep lists by tags there).
+        ...(api.emu.settings.generation === 'new'
+          ? {
+              tags: ['ukc-deploy', `ukc-deploy.owner=${ownerTag('acme/widget')}`, 'ukc-deploy.pr=5']
+            }
+          : {})
       })
       await api.call('POST', '/instances', { name: 'api-pr5', image: 'nginx:latest' })
       await api.call('POST', '/instances', { name: 'api', image: 'nginx:latest' })
@@ -249,7 +255,7 @@ describe('ukc-deploy against the new platform', () => {
     expect(r.code).toBe(0)
     expect(r.stderr).toContain('(new API)')
     expect(r.stdout).toMatch(
-      /^instance\s+api\s+created\s+running\s+https:\/\/\S+\.fra\.unikraft\.app/m
+      /^instance\s+api\s+created\s+running \(locked\)\s+https:\/\/\S+\.fra\.unikraft\.app/m
     )
     expect(fresh.emu.journal().some((e) => e.path === '/v1/image-store')).toBe(true)
     // From the environment too; the unchanged re-run writes nothing.

@@ -1,6 +1,13 @@
 /** The bundled action, run as the runner runs it, against the emulator. */
 import { describe, expect, it } from '@jest/globals'
-import { generationInput, itemsOf, METRO_DOMAIN, useEmulator, waitMs } from '../support/emulator.js'
+import {
+  GENERATION,
+  generationInput,
+  itemsOf,
+  METRO_DOMAIN,
+  useEmulator,
+  waitMs
+} from '../support/emulator.js'
 import { runAction, workspace } from '../../scripts/local-runner.js'
 
 const api = useEmulator()
@@ -94,7 +101,7 @@ describe('deploy', () => {
     expect(count('POST', '/v1/instances')).toBe(3)
     expect(run.summary).toContain('### ✅ ukc-deploy deploy: success')
     expect(run.summary).toContain(
-      `| api | created | running | [myapp.${METRO_DOMAIN}](https://myapp.${METRO_DOMAIN}) |`
+      `| api | created | running${GENERATION === 'new' ? ' · 🔒 locked' : ''} | [myapp.${METRO_DOMAIN}](https://myapp.${METRO_DOMAIN}) |`
     )
     const env = (await api.call('GET', '/instances', [{ name: 'api' }])).json.data.instances[0].env
     expect(env).toEqual({ LOG_LEVEL: 'info' })
@@ -119,6 +126,11 @@ describe('deploy', () => {
     const one = 'instances: [{ name: api, image: nginx:latest }]\n'
     await runAction({ ...base(), spec: one })
     // Deleted by hand (the console, another tool): the new platform retains it, name and all.
+    // [N] The deploy locked it (protect): whoever deletes it by hand unlocks it first.
+    if (GENERATION === 'new')
+      await api.call('PATCH', '/instances', [
+        { name: 'api', prop: 'delete_lock', op: 'set', value: false }
+      ])
     await api.call('DELETE', '/instances', [{ name: 'api' }])
     const listed = (await api.call('GET', '/instances')).json.data.instances
     expect(listed.map((i: { state: string }) => i.state)).toEqual(
@@ -137,7 +149,12 @@ describe('deploy', () => {
     // The retained one is purged (dont_retain) and the create sent again; classic needs neither.
     expect(writes()).toEqual(
       api.emu.settings.generation === 'new'
-        ? ['POST /v1/instances', 'DELETE /v1/instances', 'POST /v1/instances']
+        ? [
+            'POST /v1/instances',
+            'DELETE /v1/instances',
+            'POST /v1/instances',
+            'PATCH /v1/instances' // the new one locked
+          ]
         : ['POST /v1/instances']
     )
   })
@@ -336,7 +353,11 @@ describe('batch commands by names', () => {
       'deleted',
       'deleted'
     ])
-    expect(writes()).toEqual(['DELETE /v1/instances'])
+    // [N] The delete unlocks exactly the set it deletes, in one request before it.
+    expect(writes()).toEqual([
+      ...(GENERATION === 'new' ? ['PATCH /v1/instances'] : []),
+      'DELETE /v1/instances'
+    ])
   })
 
   it('status reads a set in one request, and reports unknown names as failed', async () => {

@@ -190,7 +190,14 @@ instances:
     expect((await previewOf(B, 5, spec)).code).toBe(0)
     await api.call('POST', '/volumes', { name: 'backup-pr1', size_mb: 8 })
     const lookAlike = `cron-pr5-${ownerTag(A)}`
-    await api.call('POST', '/instances', { name: lookAlike, image: 'nginx:latest' })
+    // [N] It even carries A's tags for PR 5: tags can be copied, the marker is checked too.
+    await api.call('POST', '/instances', {
+      name: lookAlike,
+      image: 'nginx:latest',
+      ...(GENERATION === 'new'
+        ? { tags: ['ukc-deploy', `ukc-deploy.owner=${ownerTag(A)}`, 'ukc-deploy.pr=5'] }
+        : {})
+    })
     const gh = await startFakeGitHub()
     try {
       gh.pulls.set(5, 'closed')

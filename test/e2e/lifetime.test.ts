@@ -269,7 +269,9 @@ onClassic('classic: no schedules, so previews expire by sweep', () => {
     expect(await instance(PREVIEW)).toBeDefined()
     const swept = await sweep({ 'sweep-ttl': 'true', 'preview-ttl': '2d' })
     expect(swept.code).toBe(0)
-    expect(swept.summary).toContain('PR #5 is open, but its preview is older than preview-ttl 2d')
+    expect(swept.json('plan')[0].reason).toMatch(
+      /^PR #5 is open, but its preview is older than preview-ttl 2d \(last deployed \d{4}-\d\d-\d\d \d\d:\d\d UTC\)$/
+    )
     expect(await instances()).toEqual([])
     expect(await groups()).toEqual([])
   })

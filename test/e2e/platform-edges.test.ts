@@ -165,8 +165,15 @@ onNew('listings are read whole, page by page (--page-size)', () => {
   it('sweep finds a closed preview that is the 251st instance of the account', async () => {
     const { startFakeGitHub } = await import('../support/github.js')
     api.emu.setQuotas({ hard: { instances: 1000, live_instances: 1000 } })
+    // The previews of another, open PR of the same repository: the same tags but its PR's.
+    const tags = ['ukc-deploy', `ukc-deploy.owner=${ownerTag('acme/widget')}`, 'ukc-deploy.pr=9']
     for (let i = 0; i < 250; i++)
-      await api.call('POST', '/instances', { name: `other-${i}`, image: 'nginx:latest' })
+      await api.call('POST', '/instances', {
+        name: `other-${i}-pr9-${ownerTag('acme/widget')}`,
+        image: 'nginx:latest',
+        env: { UKC_DEPLOY_PREVIEW: 'acme/widget#9' },
+        tags
+      })
     const preview = await previewOf5()
     expect(preview.code).toBe(0)
     // A listing that reads one page (the server's default of 100 here) misses 151 instances.
@@ -176,6 +183,7 @@ onNew('listings are read whole, page by page (--page-size)', () => {
     const gh = await startFakeGitHub()
     try {
       gh.pulls.set(5, 'closed')
+      gh.pulls.set(9, 'open')
       api.emu.journalLog.clear()
       const r = await runAction(
         { ...base(), command: 'sweep', 'github-token': 'gh' },
@@ -188,7 +196,11 @@ onNew('listings are read whole, page by page (--page-size)', () => {
     const listings = api.emu
       .journal()
       .filter(
-        (e) => e.method === 'GET' && e.path === '/v1/instances' && e.query.includes('count=100')
+        (e) =>
+          e.method === 'GET' &&
+          e.path === '/v1/instances' &&
+          e.query.includes('count=100') &&
+          e.query.includes('tags=ukc-deploy')
       )
     expect(listings.length).toBeGreaterThanOrEqual(3)
     const name = `api-pr5-${ownerTag('acme/widget')}`

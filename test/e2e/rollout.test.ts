@@ -3,7 +3,14 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { runAction as runBundled } from '../../scripts/local-runner.js'
-import { generationInput, itemsOf, minRunning, useEmulator, waitMs } from '../support/emulator.js'
+import {
+  GENERATION,
+  generationInput,
+  itemsOf,
+  minRunning,
+  useEmulator,
+  waitMs
+} from '../support/emulator.js'
 import { eventually } from '../support/http.js'
 
 const api = useEmulator({ bootDelayMs: 30 })
@@ -26,6 +33,8 @@ const base = (): Record<string, string> => ({
 // Crashing test images exit 5 ms after boot; a short settle window keeps the suite quick.
 const runAction: typeof runBundled = (inputs, opts = {}) =>
   runBundled(inputs, { ...opts, env: { UKC_SETTLE_MS: '300', ...opts.env } })
+/** [N] The delete-lock PATCHes (protect): an unlock right before the action deletes a locked one, a lock once up. */
+const lock = (): string[] => (GENERATION === 'new' ? ['PATCH /v1/instances'] : [])
 const writes = (): string[] =>
   api.emu
     .journal()
@@ -71,10 +80,12 @@ describe('rolling rollout', () => {
     expect(writes()).toEqual([
       'POST /v1/instances', // surge
       'PUT /v1/instances/stop', // drain the old one
+      ...lock(), // unlock it
       'DELETE /v1/instances',
       'POST /v1/instances', // api again, new version
       'PUT /v1/instances/stop', // drain the surge
-      'DELETE /v1/instances'
+      'DELETE /v1/instances',
+      ...lock() // lock the new one
     ])
     const surge = api.emu.journal().find((e) => e.method === 'POST')!.body as { name: string }
     expect(surge.name).toMatch(/^api-surge-[0-9a-f]{7}$/)
@@ -252,7 +263,7 @@ describe('recreate', () => {
     const plan = run.json('plan').find((p: { name: string }) => p.name === 'db')
     expect(plan).toMatchObject({ action: 'replace', strategy: 'recreate' })
     expect(plan.reason).toContain("volume 'data' is mounted read-write and allows one writer")
-    expect(writes()).toEqual(['DELETE /v1/instances', 'POST /v1/instances'])
+    expect(writes()).toEqual([...lock(), 'DELETE /v1/instances', 'POST /v1/instances', ...lock()])
     const vol = (await api.call('GET', '/volumes', [{ name: 'data' }])).json.data.volumes[0]
     expect(vol.attached_to.map((a: { name: string }) => a.name)).toEqual(['db'])
   })
@@ -269,8 +280,10 @@ describe('recreate', () => {
     expect(run.code).toBe(0)
     expect(writes()).toEqual([
       'PUT /v1/instances/stop',
+      ...lock(),
       'DELETE /v1/instances',
-      'POST /v1/instances'
+      'POST /v1/instances',
+      ...lock()
     ])
     expect(run.json('plan')[1].reason).toContain('recreate (strategy: recreate)')
   })

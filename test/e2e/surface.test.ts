@@ -264,6 +264,7 @@ ${extra}instances:
       const del = await run(spec(scaled(4)), { command: 'delete' })
       expect(del.code).toBe(0)
       expect(writes()).toEqual([
+        'PATCH /v1/instances', // unlocks what it deletes (protect)
         'DELETE /v1/instances',
         'DELETE /v1/services/autoscale',
         'DELETE /v1/instances/templates',
@@ -350,6 +351,7 @@ describe('volumes across deploys, and deleting in reverse order', () => {
     const del = await run(spec, { command: 'delete' }, env)
     expect(del.code).toBe(0)
     expect(writes()).toEqual([
+      ...(GENERATION === 'new' ? ['PATCH /v1/instances'] : []), // unlocks what it deletes
       'DELETE /v1/instances',
       // Only a spec with autoscale removes it (the new platform's spec here has none).
       ...(GENERATION === 'classic' ? ['DELETE /v1/services/autoscale'] : []),
