@@ -324,3 +324,57 @@ instances: [{ name: api, image: ${image}, service_group: web }]
     expect(problems()).toEqual([])
   })
 })
+
+describe('previews that expire, production that is locked (issue 31)', () => {
+  it('sends only what the SDK types allow: tags, annotations, schedules, group autokill, PATCH of schedules and delete_lock, ?tags= listings', async () => {
+    const spec = (image: string): string => `service_groups:
+  - { name: web, services: [{ port: 443, destination_port: 8080, handlers: [http, tls] }] }
+volumes: [{ name: data, size_mb: 16 }]
+instances:
+  - { name: api, image: ${image}, service_group: web }
+  - { name: db, image: ${image}, volumes: [{ name: data, at: /data }] }
+`
+    api.emu.pushImage('acme/web:1')
+    api.emu.pushImage('acme/web:2')
+    const pr = (action: string) => ({
+      action,
+      number: 7,
+      pull_request: {
+        number: 7,
+        head: { sha: 'b'.repeat(40), repo: { full_name: 'acme/widget' } },
+        base: { repo: { full_name: 'acme/widget' } }
+      }
+    })
+    const run = (image: string, inputs: Record<string, string> = {}, action?: string) =>
+      runAction(
+        {
+          token: 't',
+          'api-url': api.emu.baseUrl,
+          'api-generation': 'new',
+          spec: 'ukc.yml',
+          comment: 'false',
+          ...inputs
+        },
+        {
+          workspace: workspace({ 'ukc.yml': spec(image) }),
+          ...(action ? { eventName: 'pull_request', event: pr(action) } : {})
+        }
+      )
+    expect((await run('acme/web:1')).code).toBe(0)
+    expect((await run('acme/web:2')).code).toBe(0)
+    expect((await run('acme/web:1', {}, 'opened')).code).toBe(0)
+    expect((await run('acme/web:1', {}, 'synchronize')).code).toBe(0)
+    expect((await run('acme/web:1', {}, 'closed')).code).toBe(0)
+    expect((await run('acme/web:2', { command: 'delete' })).code).toBe(0)
+    const used = api.emu.journal().map((e) => `${e.method} ${e.path}${e.query}`)
+    expect(used).toContain('PATCH /v1/instances')
+    expect(used.some((u) => u.startsWith('GET /v1/instances?tags=ukc-deploy'))).toBe(true)
+    const creates = api.emu
+      .journal()
+      .filter((e) => e.method === 'POST' && e.path === '/v1/instances')
+      .map((e) => e.body as { tags?: string[]; schedules?: unknown[] })
+    expect(creates.every((b) => (b.tags?.length ?? 0) > 0)).toBe(true)
+    expect(creates.some((b) => b.schedules !== undefined)).toBe(true)
+    expect(problems()).toEqual([])
+  })
+})
