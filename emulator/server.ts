@@ -271,6 +271,7 @@ export class Emulator {
     this.store.instances.clear()
     this.store.retained.clear()
     this.store.groups.clear()
+    this.store.templates.clear()
     this.store.volumes.clear()
     this.store.certificates.clear()
     this.store.images.clear()
