@@ -10,6 +10,7 @@ import { ownerTag } from '../../src/spec/preview.js'
 import { GENERATION, generationInput, useEmulator } from '../support/emulator.js'
 import { startFakeGitHub, type FakeGitHub } from '../support/github.js'
 import { raw } from '../support/http.js'
+import { runCli } from '../support/cli.js'
 
 const api = useEmulator({ bootDelayMs: 20 })
 let gh: FakeGitHub
@@ -170,6 +171,32 @@ onNew('previews that expire by themselves (new platform)', () => {
   })
 })
 
+onNew('closing a pull request finds its preview by tags (new platform)', () => {
+  it('an instance of the PR the spec no longer names goes too; one that only copies the tags does not', async () => {
+    expect((await preview('opened')).code).toBe(0)
+    const tags = ['ukc-deploy', `ukc-deploy.owner=${T}`, 'ukc-deploy.pr=5']
+    // Once in the spec, since dropped from it: still this preview's (tags and marker).
+    await api.call('POST', '/instances', {
+      name: `cron-pr5-${T}`,
+      image: 'nginx:latest',
+      env: { UKC_DEPLOY_PREVIEW: 'acme/widget#5' },
+      tags
+    })
+    // Tags copied by something else, without the marker.
+    await api.call('POST', '/instances', { name: 'copycat', image: 'nginx:latest', tags })
+    const closed = await preview('closed')
+    expect(closed.json('instances')).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: PREVIEW, action: 'deleted' }),
+        expect.objectContaining({ name: `cron-pr5-${T}`, action: 'deleted' }),
+        expect.objectContaining({ name: 'copycat', action: 'failed' })
+      ])
+    )
+    expect(closed.stdout).toContain("left alone: it is not this repository's preview of #5")
+    expect((await instances()).map((i) => i.name)).toEqual(['copycat'])
+  })
+})
+
 onNew('production protected against deletion (new platform)', () => {
   it('is locked once up, after a deploy and after a rollout; the rollout unlocks exactly the instance it replaces', async () => {
     api.emu.pushImage('acme/app:1')
@@ -245,6 +272,25 @@ onNew('production protected against deletion (new platform)', () => {
     expect(swept.code).toBe(1)
     expect(patches()).toEqual([])
     expect(await instance('api')).toBeDefined()
+  })
+})
+
+describe('the CLI', () => {
+  it('sweep takes --sweep-ttl and --preview-ttl; a bad lifetime is bad usage (exit 2) before any request', async () => {
+    api.emu.journalLog.clear()
+    const r = await runCli(
+      ['sweep', '--preview-ttl', '3x', '--sweep-ttl', '--api-url', api.emu.baseUrl],
+      {
+        UKC_TOKEN: 't',
+        GITHUB_TOKEN: 'gh',
+        GITHUB_REPOSITORY: 'acme/widget',
+        GITHUB_API_URL: gh.url
+      },
+      workspace({})
+    )
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('--preview-ttl: "3x" is not a preview lifetime')
+    expect(api.emu.journal()).toEqual([])
   })
 })
 
