@@ -4,24 +4,16 @@
  * set after deploy and rollout, unlocked only by the action's own deletes; and on classic,
  * which has none of it, the notice and `sweep-ttl`.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { runAction as runBundled, workspace } from '../../scripts/local-runner.js'
 import { ownerTag } from '../../src/spec/preview.js'
 import { GENERATION, generationInput, useEmulator } from '../support/emulator.js'
-import { startFakeGitHub, type FakeGitHub } from '../support/github.js'
+import { useFakeGitHub } from '../support/github.js'
 import { raw } from '../support/http.js'
 import { runCli } from '../support/cli.js'
 
 const api = useEmulator({ bootDelayMs: 20 })
-let gh: FakeGitHub
-beforeAll(async () => {
-  gh = await startFakeGitHub()
-})
-afterAll(() => gh.close())
-beforeEach(() => {
-  gh.comments.clear()
-  gh.pulls.clear()
-})
+const gh = useFakeGitHub()
 
 const T = ownerTag('acme/widget')
 const SHA = 'a'.repeat(40)

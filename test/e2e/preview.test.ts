@@ -1,26 +1,15 @@
 /** Previews per pull request: the bundled action, the emulator, a fake GitHub API and real webhook payloads. */
 import { createRequire } from 'node:module'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { runAction, workspace } from '../../scripts/local-runner.js'
 import { ownerTag } from '../../src/spec/preview.js'
 import { generationInput, METRO_DOMAIN, useEmulator } from '../support/emulator.js'
-import { startFakeGitHub, type FakeGitHub } from '../support/github.js'
+import { useFakeGitHub } from '../support/github.js'
 
 const api = useEmulator()
 /** The owner tag of the repository these tests run in (GITHUB_REPOSITORY). */
 const T = ownerTag('Codertocat/Hello-World')
-let gh: FakeGitHub
-beforeAll(async () => {
-  gh = await startFakeGitHub()
-})
-afterAll(() => gh.close())
-beforeEach(() => {
-  gh.comments.clear()
-  gh.deployments.length = 0
-  gh.pulls.clear()
-  gh.requests.length = 0
-  gh.failures.clear()
-})
+const gh = useFakeGitHub()
 
 interface PullRequestPayload {
   action: string

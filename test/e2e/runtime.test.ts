@@ -4,24 +4,19 @@
  * keeps the old version serving; a malformed budget is refused before any request; the report
  * costs one metrics request.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { beforeEach, describe, expect, it } from '@jest/globals'
 import { runAction as runBundled, workspace } from '../../scripts/local-runner.js'
 import { ownerTag } from '../../src/spec/preview.js'
 import { runCli } from '../support/cli.js'
 import { generationInput, useEmulator } from '../support/emulator.js'
-import { startFakeGitHub, type FakeGitHub } from '../support/github.js'
+import { useFakeGitHub } from '../support/github.js'
 
 const api = useEmulator({ bootDelayMs: 20 })
 const runAction: typeof runBundled = (inputs, opts = {}) =>
   runBundled(inputs, { ...opts, env: { UKC_SETTLE_MS: '100', ...opts.env } })
 const T = ownerTag('acme/widget')
-let gh: FakeGitHub
-beforeAll(async () => {
-  gh = await startFakeGitHub()
-})
-afterAll(() => gh.close())
+const gh = useFakeGitHub()
 beforeEach(() => {
-  gh.comments.clear()
   api.emu.pushImage('acme/app:1')
   api.emu.pushImage('acme/app:2')
   api.emu.configure({

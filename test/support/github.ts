@@ -3,6 +3,7 @@
  * that matters: pagination by Link header, a GITHUB_TOKEN that cannot read /user, comments
  * owned by their author, deployments and statuses, pull request states, and injected failures.
  */
+import { afterAll, beforeAll, beforeEach } from '@jest/globals'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
@@ -134,4 +135,27 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
         server.close(() => r())
       })
   } as FakeGitHub
+}
+
+/**
+ * One fake GitHub per test file, emptied before each test (comments, deployments, pull
+ * states, requests, failures): what every test of a pull-request run sets up.
+ */
+export function useFakeGitHub(): FakeGitHub {
+  let live: FakeGitHub | undefined
+  beforeAll(async () => {
+    live = await startFakeGitHub()
+  })
+  afterAll(() => live?.close())
+  beforeEach(() => {
+    live!.comments.clear()
+    live!.deployments.length = 0
+    live!.pulls.clear()
+    live!.requests.length = 0
+    live!.failures.clear()
+  })
+  // The server starts in beforeAll: the handle reads through to it when a test runs.
+  return new Proxy({} as FakeGitHub, {
+    get: (_target, key) => live![key as keyof FakeGitHub]
+  })
 }
