@@ -82,9 +82,14 @@ export function createExtras(
   if (!client.dialect.policies) return {}
   const p = opts.provenance ?? {}
   const annotations: Record<string, string> = {}
-  if (p.commit) annotations[`${OWN_TAG}/commit`] = p.commit
-  if (p.runUrl) annotations[`${OWN_TAG}/run`] = p.runUrl
-  if (p.prUrl) annotations[`${OWN_TAG}/pull-request`] = p.prUrl
+  // The platform refuses a whole create over one value with control characters: an odd
+  // environment (a runner's variable with a line break) loses that annotation, not the deploy.
+  const add = (key: string, value: string | undefined): void => {
+    if (value && !/\p{Cc}/u.test(value)) annotations[`${OWN_TAG}/${key}`] = value.slice(0, 2048)
+  }
+  add('commit', p.commit)
+  add('run', p.runUrl)
+  add('pull-request', p.prUrl)
   const at = expiryOf(opts, client)
   return {
     tags: ownTags(opts, specName),

@@ -1,8 +1,10 @@
 /** Preview lifetimes and ownership tags (issue 31): the pure parts, without a platform. */
 import { describe, expect, it } from '@jest/globals'
 import { parseTtl, readInputs } from '../../src/inputs.js'
+import type { RunContext } from '../../src/engine/context.js'
 import {
   calendarTime,
+  createExtras,
   describeTtl,
   hasTags,
   ownTags,
@@ -91,5 +93,43 @@ describe('ownership tags', () => {
     expect(hasTags([...want, 'other'], want)).toBe(true)
     expect(hasTags(want.slice(1), want)).toBe(false)
     expect(hasTags(undefined, want)).toBe(false)
+  })
+})
+
+describe('what a create carries', () => {
+  const ctx = (policies: boolean, over: Partial<EngineOptions> = {}): RunContext =>
+    ({
+      client: { dialect: { policies } },
+      opts: { previewTtlMs: 0, ...over } as EngineOptions
+    }) as unknown as RunContext
+
+  it('nothing on classic', () => {
+    expect(createExtras(ctx(false, { provenance: { commit: 'abc' } }), 'api')).toEqual({})
+  })
+
+  it('a preview: tags, annotations and its delete schedule', () => {
+    const at = Date.UTC(2026, 11, 14, 9, 0, 0)
+    const extras = createExtras(
+      ctx(true, {
+        preview: { repository: 'acme/widget', pr: 3 },
+        previewExpiresAt: at,
+        provenance: { commit: 'abc', runUrl: 'https://ci/run/1', prUrl: 'https://gh/pull/3' }
+      }),
+      `api-pr3-${ownerTag('acme/widget')}`
+    )
+    expect(extras.annotations).toEqual({
+      'ukc-deploy/commit': 'abc',
+      'ukc-deploy/run': 'https://ci/run/1',
+      'ukc-deploy/pull-request': 'https://gh/pull/3'
+    })
+    expect(extras.schedules).toEqual([
+      { name: 'ukc-deploy-ttl', action: 'delete', when: '2026-12-14 09:00:00' }
+    ])
+  })
+
+  it('a value with control characters is left out, not sent to be refused', () => {
+    const extras = createExtras(ctx(true, { provenance: { commit: 'abc\ndef' } }), 'api')
+    expect(extras.annotations).toBeUndefined()
+    expect(extras.schedules).toBeUndefined()
   })
 })
