@@ -222,6 +222,27 @@ onNew('production protected against deletion (new platform)', () => {
     )
   })
 
+  it('a rollback takes back what this run locked: it unlocks it, deletes it, and leaves nothing', async () => {
+    api.emu.pushImage('acme/crash:1', {
+      crash: { after_ms: 10, exit_code: 3, message: 'fatal: no database' }
+    })
+    const two = `instances:
+  - { name: api, image: nginx:latest }
+  - { name: db, image: acme/crash:1 }
+`
+    const run = await runAction(
+      { ...base(), spec: 'ukc.yml', 'on-failure': 'rollback' },
+      { workspace: workspace({ 'ukc.yml': two }) }
+    )
+    expect(run.code).toBe(1)
+    expect(await instances()).toEqual([])
+    const items = patches().flat()
+    expect(items).toEqual([
+      { name: 'api', prop: 'delete_lock', op: 'set', value: true },
+      { name: 'api', prop: 'delete_lock', op: 'set', value: false }
+    ])
+  })
+
   it('status shows the lock; command: delete unlocks and removes production; protect: false locks nothing', async () => {
     expect((await deploy('nginx:latest')).code).toBe(0)
     const status = await runAction({ ...base(), command: 'status', names: 'api' })
