@@ -94,6 +94,19 @@ describe('the contract derived from @unikraft/cloud', () => {
       expect(contract.request(method, path, body, query).problems).toEqual([])
   })
 
+  it('an answer that puts its list under a key the SDK does not read fails', () => {
+    const answer = (data: Record<string, unknown>) =>
+      contract.response('GET', '/v1/instances/templates', {
+        status: 'success',
+        op_time_us: 1,
+        data
+      }).problems
+    expect(answer({ instances: [] })).toEqual([])
+    expect(answer({ templates: [] })).toEqual([
+      "/data must NOT have additional properties: 'templates'"
+    ])
+  })
+
   it('an answer without op_time_us, or an image without its url, fails', () => {
     expect(
       contract.response('GET', '/v1/instances', { status: 'success', data: { instances: [] } })

@@ -3,7 +3,8 @@
  * operations (method, path, query parameters, body and answer types) are read from the
  * generated `api/platform/*.gen.js` and `*.gen.d.ts`, and the types become JSON Schema with
  * ts-json-schema-generator. Request bodies are checked closed (the API rejects members it does
- * not know, ukc-api.md §2), answers open. Nothing here is written by hand but `SLIPS`.
+ * not know, ukc-api.md §2), answers open but for the keys of their `data`. Nothing here is
+ * written by hand but `SLIPS`.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -95,6 +96,22 @@ function opened(node: unknown): unknown {
 }
 
 /**
+ * Answers open — but not their `data`: a list under a key the SDK does not read is a list the
+ * client never sees (issue 28: templates answered under `data.templates` passed until the
+ * SDK's `data.instances` was read by hand). So every `*ResponseData` stays closed at its top.
+ */
+function answerSchemas(definitions: Record<string, Schema>): Record<string, Schema> {
+  return Object.fromEntries(
+    Object.entries(opened(definitions) as Record<string, Schema>).map(([name, d]) => [
+      name,
+      name.endsWith('ResponseData') && d.type === 'object'
+        ? { ...d, additionalProperties: false }
+        : d
+    ])
+  )
+}
+
+/**
  * Where the generated types are stricter than the API they describe, each with its source
  * (like overlay.ts for the classic document): the answer is narrowed before it is checked.
  */
@@ -141,7 +158,7 @@ export class NewContract {
   readonly operations = newOperations()
   private readonly definitions = modelSchemas()
   private readonly closedAjv = this.ajv(this.definitions)
-  private readonly openAjv = this.ajv(opened(this.definitions) as Record<string, Schema>)
+  private readonly openAjv = this.ajv(answerSchemas(this.definitions))
   private readonly compiled = new Map<string, ValidateFunction>()
 
   private ajv(definitions: Record<string, Schema>): Ajv {
