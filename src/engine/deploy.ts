@@ -11,7 +11,7 @@ import { applyInstances } from './kinds/instance.js'
 import { createGroups } from './kinds/service-group.js'
 import { makeTemplates, reportTemplates, retireTemplates } from './kinds/template.js'
 import { createVolumes, readVolumeStates } from './kinds/volume.js'
-import { classicTtlNotice, renewTtl } from './lifetime.js'
+import { classicTtlNotice, renewPreview } from './lifetime.js'
 import { observe } from './observe.js'
 import { attachLogTails } from './ops.js'
 import { planDeploy, planEntries } from './plan.js'
@@ -39,7 +39,7 @@ const PHASES: readonly Phase[] = [
   makeTemplates,
   applyInstances,
   lockProduction,
-  renewTtl,
+  renewPreview,
   configureAutoscale,
   retireTemplates,
   awaitIssuance,

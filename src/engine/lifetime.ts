@@ -9,7 +9,7 @@
  */
 import { ownerTag, previewSuffix } from '../spec/preview.js'
 import { describeItem } from '../ukc/envelope.js'
-import type { CreateInstanceRequest, Instance, Schedule } from '../ukc/types.js'
+import type { CreateInstanceRequest, Instance, InstanceUpdate, Schedule } from '../ukc/types.js'
 import type { DeployContext, RunContext } from './context.js'
 import type { EngineOptions } from './types.js'
 
@@ -106,33 +106,41 @@ export function ttlOf(inst: Instance | undefined): string | undefined {
 
 /**
  * Phase: every preview instance this run did not make itself (kept, started, or still serving
- * after a failed rollout) gets its delete schedule moved to the new expiry — one PATCH for
- * all, no re-create. What was made this run carries it from its create.
+ * after a failed rollout) gets its delete schedule moved to the new expiry, and one an earlier
+ * version made without tags gets them (so the sweep's tag listing finds it from now on) — one
+ * PATCH for all, no re-create. What was made this run carries both from its create.
  */
-export async function renewTtl(ctx: DeployContext): Promise<void> {
+export async function renewPreview(ctx: DeployContext): Promise<void> {
   const { client, opts, log, progress } = ctx
+  if (!opts.preview || !client.dialect.policies) return
   const at = expiryOf(opts, client)
-  if (at === undefined) return
-  progress.expiresAt = at
-  const kept = ctx.plan.instances
-    .map((p) => progress.ledger.get('instance', p.name))
-    .filter(
-      (o) =>
-        o?.uuid && !o.createdByRun && !o.foreign && o.state !== 'deleted' && o.state !== 'absent'
+  if (at !== undefined) progress.expiresAt = at
+  const kept = ctx.plan.instances.filter((p) => {
+    const o = progress.ledger.get('instance', p.name)
+    return o?.uuid && !o.createdByRun && !o.foreign && o.state !== 'deleted' && o.state !== 'absent'
+  })
+  const updates = kept.flatMap((p): InstanceUpdate[] => {
+    const tags = ownTags(opts, p.name)
+    return [
+      ...(at !== undefined
+        ? [{ name: p.name, prop: 'schedules', op: 'set', value: [ttlSchedule(at)] } as const]
+        : []),
+      ...(hasTags(p.actual?.tags, tags)
+        ? []
+        : [{ name: p.name, prop: 'tags', op: 'add', value: tags } as const])
+    ]
+  })
+  if (updates.length === 0) return
+  const r = await client.instances.update(updates)
+  const failed = updates.filter((_, i) => !r.items[i]?.ok)
+  if (at !== undefined)
+    log.info(
+      `preview-ttl: ${kept.length} kept instance(s) now expire at ${calendarTime(at)} UTC${failed.length ? ` (${failed.length} change(s) refused)` : ''}`
     )
-    .map((o) => o!.name)
-  if (kept.length === 0) return
-  const r = await client.instances.update(
-    kept.map((name) => ({ name, prop: 'schedules', op: 'set', value: [ttlSchedule(at)] }))
-  )
-  const failed = kept.filter((_, i) => !r.items[i]?.ok)
-  log.info(
-    `preview-ttl: ${kept.length - failed.length} kept instance(s) now expire at ${calendarTime(at)} UTC`
-  )
-  for (const [i, name] of kept.entries())
+  for (const [i, u] of updates.entries())
     if (!r.items[i]?.ok)
       progress.notes.push(
-        `instance '${name}': its expiry could not be renewed (${r.items[i] ? describeItem(r.items[i]) : 'no answer'}); it keeps the one it had`
+        `instance '${u.name}': its ${u.prop === 'tags' ? 'tags could not be added' : 'expiry could not be renewed; it keeps the one it had'} (${r.items[i] ? describeItem(r.items[i]) : 'no answer'})`
       )
 }
 

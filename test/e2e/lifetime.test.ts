@@ -139,6 +139,38 @@ onNew('previews that expire by themselves (new platform)', () => {
     expect(gh.comments.get(5)![0].body).toContain(`expires at ${renewed.slice(0, 16)} UTC`)
   })
 
+  it('a preview an earlier version made without tags gets them on its next push, and the sweep finds it from then on', async () => {
+    await api.call('POST', '/instances', {
+      name: PREVIEW,
+      image: 'nginx:latest',
+      autostart: true,
+      env: { UKC_DEPLOY_PREVIEW: 'acme/widget#5' }
+    })
+    const pushed = await runAction(
+      { ...base(), spec: 'ukc.yml', comment: 'false' },
+      {
+        workspace: workspace({ 'ukc.yml': 'instances: [{ name: api, image: nginx:latest }]\n' }),
+        eventName: 'pull_request',
+        event: {
+          action: 'synchronize',
+          number: 5,
+          pull_request: {
+            number: 5,
+            head: { sha: SHA, repo: { full_name: 'acme/widget' } },
+            base: { repo: { full_name: 'acme/widget' } }
+          }
+        }
+      }
+    )
+    expect(pushed.code).toBe(0)
+    expect(pushed.json('instances')[0]).toMatchObject({ name: PREVIEW, action: 'unchanged' })
+    expect(patches()[0].map((u) => u.prop)).toEqual(['schedules', 'tags'])
+    expect((await instance(PREVIEW))!.tags).toContain('ukc-deploy.pr=5')
+    gh.pulls.set(5, 'closed')
+    expect((await sweep()).code).toBe(0)
+    expect(await instances()).toEqual([])
+  })
+
   it('past the TTL the platform deletes the preview, and an hour after it its empty group', async () => {
     expect((await preview('opened', { 'preview-ttl': '1h' })).code).toBe(0)
     const first = await clock({ advance_s: 3600 + 5 })
