@@ -61,6 +61,7 @@ export async function launch(ctx: RunContext, creates: Launch[]): Promise<Map<st
   const waiting = creates.some((c) => c.wait) ? ' and waiting until they run' : ''
   await log.group(`Creating ${creates.length} instance(s)${waiting}`, async () => {
     const before = client.transport.limiter.stats()
+    const refusedBefore = client.instances.refusedPolicies
     const results = await Promise.all(
       creates.map((c) => {
         const waitMs = c.wait ? waitBudgetMs(opts.deadline) : 0
@@ -70,6 +71,10 @@ export async function launch(ctx: RunContext, creates: Launch[]): Promise<Map<st
     )
     const pushback = pushedBack(before, client.transport.limiter.stats(), creates.length)
     if (pushback) log.info(pushback)
+    if (client.instances.refusedPolicies && !refusedBefore)
+      ctx.progress.notes.push(
+        "this metro refused tags, annotations and schedules on create ('… is not a valid member'): the instances were made without them, so they carry no ownership tags and previews here do not expire by themselves"
+      )
     creates.forEach((c, i) =>
       out.set(c.name, { ...results[i], running: healthy(results[i].instance) })
     )

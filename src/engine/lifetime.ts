@@ -112,9 +112,9 @@ export function ttlOf(inst: Instance | undefined): string | undefined {
  */
 export async function renewPreview(ctx: DeployContext): Promise<void> {
   const { client, opts, log, progress } = ctx
-  if (!opts.preview || !client.dialect.policies) return
+  // A metro that refused them on create has no schedules to renew (a note said so).
+  if (!opts.preview || !client.dialect.policies || client.instances.refusedPolicies) return
   const at = expiryOf(opts, client)
-  if (at !== undefined) progress.expiresAt = at
   const kept = ctx.plan.instances.filter((p) => {
     const o = progress.ledger.get('instance', p.name)
     return o?.uuid && !o.createdByRun && !o.foreign && o.state !== 'deleted' && o.state !== 'absent'
@@ -130,8 +130,18 @@ export async function renewPreview(ctx: DeployContext): Promise<void> {
         : [{ name: p.name, prop: 'tags', op: 'add', value: tags } as const])
     ]
   })
-  if (updates.length === 0) return
-  const r = await client.instances.update(updates)
+  if (updates.length === 0) {
+    progress.expiresAt = at
+    return
+  }
+  const r = await client.instances.update(updates).catch((err: unknown) => {
+    progress.notes.push(
+      `the preview's expiry and tags could not be renewed: the platform refused the update (${err instanceof Error ? err.message : String(err)}); the instances keep what they had`
+    )
+    return undefined
+  })
+  if (!r) return
+  progress.expiresAt = at
   const failed = updates.filter((_, i) => !r.items[i]?.ok)
   if (at !== undefined)
     log.info(

@@ -44,9 +44,16 @@ export async function lockProduction(ctx: DeployContext): Promise<void> {
     )
     .map((o) => o!.name)
   if (names.length === 0) return
-  const r = await client.instances.update(
-    names.map((name) => ({ name, prop: 'delete_lock', op: 'set', value: true }))
-  )
+  // The deploy itself worked: a platform that refuses the lock leaves a note, not a failure.
+  const r = await client.instances
+    .update(names.map((name) => ({ name, prop: 'delete_lock', op: 'set', value: true })))
+    .catch((err: unknown) => {
+      progress.notes.push(
+        `production is not locked against deletion: the platform refused the lock (${err instanceof Error ? err.message : String(err)})`
+      )
+      return undefined
+    })
+  if (!r) return
   const locked = names.filter((_, i) => r.items[i]?.ok)
   for (const name of locked) ledger.set('instance', name, { locked: true })
   log.info(`protect: ${locked.length} production instance(s) locked against deletion`)
@@ -63,9 +70,9 @@ export async function lockProduction(ctx: DeployContext): Promise<void> {
  */
 export async function unlock(client: UkcClient, refs: readonly ObjectRef[]): Promise<void> {
   if (refs.length === 0 || !client.dialect.policies) return
-  await client.instances.update(
-    refs.map((ref) => ({ ...ref, prop: 'delete_lock', op: 'set', value: false }))
-  )
+  await client.instances
+    .update(refs.map((ref) => ({ ...ref, prop: 'delete_lock', op: 'set', value: false })))
+    .catch(() => undefined)
 }
 
 /** The names of the replaced instances that are locked: a rollout or recreate unlocks those. */

@@ -45,6 +45,23 @@ function asGone(item: ItemResult<Instance>): ItemResult<Instance> {
   }
 }
 
+/** The create members that carry what the platform keeps for the action (engine/lifetime.ts). */
+const POLICY_MEMBERS = ['tags', 'annotations', 'schedules'] as const
+
+const hasPolicies = (body: CreateInstanceRequest): boolean =>
+  POLICY_MEMBERS.some((m) => body[m] !== undefined)
+
+function withoutPolicies(body: CreateInstanceRequest): CreateInstanceRequest {
+  const { tags: _tags, annotations: _annotations, schedules: _schedules, ...rest } = body
+  return rest
+}
+
+/** The API's phrase for a member it does not know (ukc-api.md §2), about one of those. */
+const refusesPolicy = (text: string | undefined): boolean =>
+  text !== undefined &&
+  text.includes('is not a valid member') &&
+  POLICY_MEMBERS.some((m) => text.includes(`'${m}'`))
+
 /** Deleting a running instance stops it first; its implicit group and own volumes go with it. */
 type Timed = 'create' | 'start' | 'wait'
 type Waits = Dialect['legacy']
@@ -96,7 +113,27 @@ export class InstancesApi extends Category<Instance> {
     return this.createChecked(body)
   }
 
+  /**
+   * [N] Whether a metro refused the tags, annotations and schedules of a create as unknown
+   * members: the create was sent again without them, and so is every later one of this run.
+   */
+  refusedPolicies = false
+
+  /** A create refused for a member an older metro may not know yet: sent once more without them. */
   private async createChecked(body: CreateInstanceRequest): Promise<ApiResult<Instance>> {
+    if (this.refusedPolicies) return this.createPlain(withoutPolicies(body))
+    try {
+      const r = await this.createPlain(body)
+      const said = [r.message, ...r.items.map((i) => i.message)]
+      if (!hasPolicies(body) || !said.some(refusesPolicy)) return r
+    } catch (err) {
+      if (!hasPolicies(body) || !(err instanceof Error) || !refusesPolicy(err.message)) throw err
+    }
+    this.refusedPolicies = true
+    return this.createPlain(withoutPolicies(body))
+  }
+
+  private async createPlain(body: CreateInstanceRequest): Promise<ApiResult<Instance>> {
     const send = (): Promise<ApiResult<Instance>> =>
       this.timed('create', (waits) =>
         this.t.call({

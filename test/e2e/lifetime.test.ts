@@ -221,6 +221,45 @@ onNew('closing a pull request finds its preview by tags (new platform)', () => {
   })
 })
 
+onNew('a platform that does not take them (new platform)', () => {
+  it('a create refused for its tags is sent again without them, once for the run, and says so; nothing claims an expiry', async () => {
+    api.emu.addFault({
+      method: 'POST',
+      path: '/v1/instances',
+      kind: 'answer',
+      status: 400,
+      body: {
+        status: 'error',
+        message: "'tags' is not a valid member of the request",
+        errors: [{ status: 400, error: 7 }]
+      }
+    })
+    const run = await preview('opened')
+    expect(run.code).toBe(0)
+    const posts = api.emu
+      .journal()
+      .filter((e) => e.method === 'POST' && e.path === '/v1/instances')
+      .map((e) => Object.keys(e.body as object))
+    expect(posts).toHaveLength(2)
+    expect(posts[0]).toContain('tags')
+    expect(posts[1]).not.toContain('tags')
+    expect(posts[1]).not.toContain('schedules')
+    expect(run.stdout).toContain('this metro refused tags, annotations and schedules on create')
+    expect(run.summary).not.toContain('expires at')
+    expect((await instance(PREVIEW))!.tags).toEqual([])
+  })
+
+  it('a lock the platform refuses is a note: the deploy itself worked', async () => {
+    api.emu.addFault({ method: 'PATCH', path: '/v1/instances', kind: 'status', status: 404 })
+    const run = await deploy('nginx:latest')
+    expect(run.code).toBe(0)
+    expect(run.stdout).toContain(
+      'production is not locked against deletion: the platform refused the lock'
+    )
+    expect((await instance('api'))!.delete_lock).toBe(false)
+  })
+})
+
 onNew('production protected against deletion (new platform)', () => {
   it('is locked once up, after a deploy and after a rollout; the rollout unlocks exactly the instance it replaces', async () => {
     api.emu.pushImage('acme/app:1')
