@@ -13,9 +13,10 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { startEmulator, type Emulator } from '../emulator/server.js'
+import type { Emulator } from '../emulator/server.js'
 import { DIST, runAction, workspace } from '../scripts/local-runner.js'
 import { naive } from './naive.js'
+import { benchEmulator, span } from './support.js'
 
 const { values } = parseArgs({
   options: {
@@ -65,22 +66,8 @@ interface Row {
   noticedMs?: number
 }
 
-async function emulator(latency: number): Promise<Emulator> {
-  const emu = await startEmulator({ bootDelayMs: BOOT, stopDelayMs: STOP, latencyMs: latency })
-  emu.setQuotas({
-    hard: { instances: 1000, live_instances: 1000, live_vcpus: 1000, live_memory_mb: 1_000_000 }
-  })
-  emu.pushImage('acme/app:1')
-  return emu
-}
-
-/** Wall time of the work itself: first request in to last answer out, from the emulator's journal. */
-function span(emu: Emulator): number {
-  const j = emu.journal()
-  const start = Date.parse(j[0].time) - 0
-  const end = Math.max(...j.map((e) => Date.parse(e.time) + e.duration_ms))
-  return end - start
-}
+const emulator = (latency: number): Promise<Emulator> =>
+  benchEmulator({ bootDelayMs: BOOT, stopDelayMs: STOP, latencyMs: latency })
 
 async function ours(
   emu: Emulator,

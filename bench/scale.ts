@@ -12,9 +12,10 @@
  */
 import { cpus } from 'node:os'
 import { parseArgs } from 'node:util'
-import { startEmulator, type Emulator } from '../emulator/server.js'
+import type { Emulator } from '../emulator/server.js'
 import { DIST, runAction, workspace } from '../scripts/local-runner.js'
 import { Transport } from '../src/ukc/transport.js'
+import { benchEmulator, span } from './support.js'
 
 const { values } = parseArgs({
   options: {
@@ -45,27 +46,14 @@ const floor = (n: number, rtt: number): number => {
   return (3 + waves) * rtt + waves * BOOT + SETTLE
 }
 
-async function emulator(latency: number): Promise<Emulator> {
-  const emu = await startEmulator({
+const emulator = (latency: number): Promise<Emulator> =>
+  benchEmulator({
     bootDelayMs: BOOT,
     stopDelayMs: 10,
     latencyMs: latency,
     maxInFlight: LIMIT,
     retryAfterS: RETRY_AFTER
   })
-  emu.setQuotas({
-    hard: { instances: 1000, live_instances: 1000, live_vcpus: 1000, live_memory_mb: 1_000_000 }
-  })
-  emu.pushImage('acme/app:1')
-  return emu
-}
-
-/** First request in to last answer out, from the emulator's journal. */
-function span(emu: Emulator): number {
-  const j = emu.journal()
-  const start = Date.parse(j[0].time)
-  return Math.max(...j.map((e) => Date.parse(e.time) + e.duration_ms)) - start
-}
 
 /** Waves of creates: arrivals more than half an RTT after the one before start a new wave. */
 function waves(emu: Emulator, rtt: number): number {

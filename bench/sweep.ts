@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net'
 import { parseArgs } from 'node:util'
 import { startEmulator } from '../emulator/server.js'
 import { DIST, runAction, workspace } from '../scripts/local-runner.js'
+import { span } from './support.js'
 
 const { values } = parseArgs({
   options: {
@@ -80,14 +81,12 @@ async function once(bundle: string, others: number, github: string) {
         })
       ).json()) as { data: { instances: unknown[] } }
     ).data.instances.length
-    const start = Date.parse(j[0].time)
-    const end = Math.max(...j.map((e) => Date.parse(e.time) + e.duration_ms))
     return {
       code: run.code,
       requests: j.length,
       pages: j.filter((e) => e.method === 'GET' && e.path === '/v1/instances').length,
       deleted: others + PREVIEWS - left,
-      ms: end - start
+      ms: span(emu)
     }
   } finally {
     await emu.close()
