@@ -99,7 +99,7 @@ export function createExtras(
 }
 
 /** When an instance's own TTL schedule falls due, as the platform reports it. */
-export function ttlOf(inst: Instance | undefined): string | undefined {
+export function ttlOf(inst: Pick<Instance, 'schedules'> | undefined): string | undefined {
   const s = inst?.schedules?.find((x) => x.name === TTL_SCHEDULE)
   return s?.next_at ?? s?.when
 }

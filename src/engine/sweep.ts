@@ -36,6 +36,7 @@ type Listed = {
     env?: Record<string, string>
     tags?: string[]
     created_at?: string
+    schedules?: Instance['schedules']
   }
 }
 
@@ -94,7 +95,7 @@ async function findPreviews(
 
 const ages = (v: Listed['value']): Pick<Found, 'createdAt' | 'ttlAt'> => ({
   createdAt: v.created_at,
-  ttlAt: ttlOf(v as Instance)
+  ttlAt: ttlOf(v)
 })
 
 /**

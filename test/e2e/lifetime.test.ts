@@ -41,11 +41,15 @@ const deploy = (image: string, inputs: Record<string, string> = {}) =>
     { workspace: workspace({ 'ukc.yml': SPEC(image) }) }
   )
 /** The preview of acme/widget#5, as its pull_request event runs it. */
-const preview = (action: string, inputs: Record<string, string> = {}, image = 'nginx:latest') =>
+const preview = (
+  action: string,
+  inputs: Record<string, string> = {},
+  spec = SPEC('nginx:latest')
+) =>
   runAction(
     { ...base(), spec: 'ukc.yml', ...inputs },
     {
-      workspace: workspace({ 'ukc.yml': SPEC(image) }),
+      workspace: workspace({ 'ukc.yml': spec }),
       eventName: 'pull_request',
       event: {
         action,
@@ -146,21 +150,10 @@ onNew('previews that expire by themselves (new platform)', () => {
       autostart: true,
       env: { UKC_DEPLOY_PREVIEW: 'acme/widget#5' }
     })
-    const pushed = await runAction(
-      { ...base(), spec: 'ukc.yml', comment: 'false' },
-      {
-        workspace: workspace({ 'ukc.yml': 'instances: [{ name: api, image: nginx:latest }]\n' }),
-        eventName: 'pull_request',
-        event: {
-          action: 'synchronize',
-          number: 5,
-          pull_request: {
-            number: 5,
-            head: { sha: SHA, repo: { full_name: 'acme/widget' } },
-            base: { repo: { full_name: 'acme/widget' } }
-          }
-        }
-      }
+    const pushed = await preview(
+      'synchronize',
+      { comment: 'false' },
+      'instances: [{ name: api, image: nginx:latest }]\n'
     )
     expect(pushed.code).toBe(0)
     expect(pushed.json('instances')[0]).toMatchObject({ name: PREVIEW, action: 'unchanged' })
